@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "hook.h"
+#include "log.h"
+#include "pipeline.h"
+
+int oih_hook_run(char *const *dirs, const struct oih_state *state, oih_error **err)
+{
+        _cleanup_spec_ struct oih_spec *spec = NULL;
+        _cleanup_plan_ struct oih_plan *plan = NULL;
+
+        int r = oih_container_plan(dirs, state, NULL, &spec, &plan, err);
+        if (r < 0)
+                return r;
+        if (plan->n == 0)
+                return 0;
+
+        /* Executing the plan inside the container's mount namespace is not written yet. */
+        return oih_error_set(err, ENOSYS, "%s: injecting into the container is not implemented yet",
+                             plan->configs[0]);
+}

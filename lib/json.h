@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json.h: the JSON layer. It is the only file that knows yajl, so the backend could be swapped (crun
+ * moved from yajl to json-c). Parsing builds a small tree of our own, with a depth limit enforced while
+ * parsing and errors that say line and column; writing streams to a FILE.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* Nesting deeper than this is refused while parsing: every document we read is shallow. */
+#define OIH_JSON_MAX_DEPTH 64
+
+enum oih_json_type {
+        OIH_JSON_NULL,
+        OIH_JSON_BOOLEAN,
+        OIH_JSON_INTEGER,
+        OIH_JSON_DOUBLE,
+        OIH_JSON_STRING,
+        OIH_JSON_ARRAY,
+        OIH_JSON_OBJECT,
+};
+
+typedef struct oih_json oih_json;
+
+/* Parses text[0..len), which must not contain a NUL byte. Errors say "line L, column C: what". */
+int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err);
+void oih_json_free(oih_json *v);
+
+static inline void oih_json_freep(oih_json **v)
+{
+        oih_json_free(*v);
+        *v = NULL;
+}
+#define _cleanup_json_ _cleanup_(oih_json_freep)
+
+enum oih_json_type oih_json_type_of(const oih_json *v);
+/* "a string", "an array", ...: for messages such as "expected a string, got an array". */
+const char *oih_json_type_name(const oih_json *v);
+
+/* Arrays and objects: number of elements or members; 0 for anything else. */
+size_t oih_json_length(const oih_json *v);
+const oih_json *oih_json_array_at(const oih_json *v, size_t i);
+const char *oih_json_object_key_at(const oih_json *v, size_t i);
+const oih_json *oih_json_object_value_at(const oih_json *v, size_t i);
+/* The member's value, the last one when a key repeats (as Go's encoding/json, which runtimes use,
+ * decides); NULL when absent or when v is not an object. */
+const oih_json *oih_json_object_get(const oih_json *v, const char *key);
+
+/* Typed readers: NULL or false when the value has another type. */
+const char *oih_json_string(const oih_json *v);
+bool oih_json_integer(const oih_json *v, int64_t *ret);
+bool oih_json_boolean(const oih_json *v, bool *ret);
+
+/* Streaming writer. Failures of the output are the caller's to check with ferror(). */
+typedef struct oih_json_writer oih_json_writer;
+
+oih_json_writer *oih_json_writer_new(FILE *out, bool pretty);
+void oih_json_writer_free(oih_json_writer *w);
+void oih_json_write_object_open(oih_json_writer *w);
+void oih_json_write_object_close(oih_json_writer *w);
+void oih_json_write_array_open(oih_json_writer *w);
+void oih_json_write_array_close(oih_json_writer *w);
+void oih_json_write_string(oih_json_writer *w, const char *s);
+void oih_json_write_integer(oih_json_writer *w, int64_t i);
+void oih_json_write_boolean(oih_json_writer *w, bool b);
+/* A key followed by a string value, the most common pair. */
+void oih_json_write_pair(oih_json_writer *w, const char *key, const char *value);

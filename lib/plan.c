@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <glob.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "json.h"
+#include "log.h"
+#include "mount-options.h"
+#include "plan.h"
+
+/* As many links as the kernel follows in one path walk. */
+#define MAX_SYMLINK_HOPS 40
+
+static const char *const op_names[_OIH_OP_MAX] = {
+        [OIH_OP_MODULE] = "module", [OIH_OP_MKDIR] = "mkdir",     [OIH_OP_MOUNT] = "mount",
+        [OIH_OP_DEVICE] = "device", [OIH_OP_BIND] = "bind",       [OIH_OP_SYMLINK] = "symlink",
+        [OIH_OP_COPY] = "copy",     [OIH_OP_LDCACHE] = "ldcache",
+};
+
+const char *oih_op_type_name(enum oih_op_type type)
+{
+        return type < _OIH_OP_MAX ? op_names[type] : "?";
+}
+
+int oih_plan_new(struct oih_plan **ret)
+{
+        struct oih_plan *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static void op_done(struct oih_op *op)
+{
+        free(op->config);
+        free(op->source);
+        free(op->target);
+        strv_free(op->dirs);
+}
+
+void oih_plan_free(struct oih_plan *p)
+{
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n; i++)
+                op_done(&p->ops[i]);
+        free(p->ops);
+        strv_free(p->configs);
+        free(p);
+}
+
+/* "FILE: devices[2] "/dev/foo": what is wrong" */
+static int entry_error(oih_error **err, int code, const struct oih_config *c, const struct oih_entry *e,
+                       const char *path, const char *fmt, ...) _printf_(6, 7);
+static int entry_error(oih_error **err, int code, const struct oih_config *c, const struct oih_entry *e,
+                       const char *path, const char *fmt, ...)
+{
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        return oih_error_set(err, code, "%s: %s[%u] \"%s\": %s", c->file, oih_kind_key(e->kind), e->index,
+                             path, what);
+}
+
+static const char *file_type_name(mode_t mode)
+{
+        switch (mode & S_IFMT) {
+        case S_IFREG:
+                return "a regular file";
+        case S_IFDIR:
+                return "a folder";
+        case S_IFLNK:
+                return "a symbolic link";
+        case S_IFCHR:
+                return "a character device";
+        case S_IFBLK:
+                return "a block device";
+        case S_IFIFO:
+                return "a FIFO";
+        case S_IFSOCK:
+                return "a socket";
+        }
+        return "of an unknown type";
+}
+
+/* Two operations do the same thing: a second config asking for it adds nothing. */
+static bool op_same(const struct oih_op *a, const struct oih_op *b)
+{
+        if (a->type != b->type)
+                return false;
+        if (a->type == OIH_OP_MKDIR)
+                return true;
+        return streq_ptr(a->source, b->source) && a->rdev == b->rdev && a->mount_flags == b->mount_flags &&
+               a->dev == b->dev && a->ino == b->ino;
+}
+
+/* Appends op (taking its strings whatever happens), unless an operation already does the same. */
+static int plan_add_op(struct oih_plan *p, struct oih_op *op, oih_error **err)
+{
+        for (size_t i = 0; i < p->n; i++) {
+                struct oih_op *o = &p->ops[i];
+                bool same_key = op->target ? streq_ptr(o->target, op->target)
+                                           : (o->type == op->type && streq_ptr(o->source, op->source));
+                if (!same_key)
+                        continue;
+                if (op_same(o, op)) {
+                        log_debug("%s: %s \"%s\" is already planned by \"%s\"", op->config,
+                                  oih_op_type_name(op->type), op->target ?: op->source, o->config);
+                        op_done(op);
+                        return 0;
+                }
+                int r = oih_error_set(
+                        err, EEXIST,
+                        "\"%s\" and \"%s\" both inject \"%s\", from \"%s\" (%s) and \"%s\" (%s); "
+                        "remove it from one of them",
+                        o->config, op->config, op->target, o->source ?: "-", oih_op_type_name(o->type),
+                        op->source ?: "-", oih_op_type_name(op->type));
+                op_done(op);
+                return r;
+        }
+
+        struct oih_op *m = reallocarray(p->ops, p->n + 1, sizeof(*m));
+        if (!m) {
+                op_done(op);
+                return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        p->ops = m;
+        p->ops[p->n++] = *op;
+        return 0;
+}
+
+/* Makes and adds an operation; source and target are copied. */
+static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_type type, enum oih_kind kind,
+                  const char *source, const char *target, const struct stat *st, unsigned mount_flags,
+                  oih_error **err)
+{
+        struct oih_op op = {
+                .type = type,
+                .kind = kind,
+                .config = strdup(c->file),
+                .source = source ? strdup(source) : NULL,
+                .target = target ? strdup(target) : NULL,
+                .mount_flags = mount_flags,
+        };
+        if (st) {
+                op.mode = st->st_mode;
+                op.rdev = S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? st->st_rdev : 0;
+                op.dev = st->st_dev;
+                op.ino = st->st_ino;
+                op.uid = st->st_uid;
+                op.gid = st->st_gid;
+        }
+        if (type == OIH_OP_MKDIR)
+                op.mode = S_IFDIR | 0755;
+
+        if (!op.config || (source && !op.source) || (target && !op.target)) {
+                op_done(&op);
+                return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        return plan_add_op(p, &op, err);
+}
+
+/* A host path that is not there: dropped for an optional entry, an error for any other. */
+static int missing(const struct oih_config *c, const struct oih_entry *e, const char *path, int code,
+                   oih_error **err)
+{
+        if (e->optional) {
+                log_info("%s: %s[%u] \"%s\" is not on this host (%s), skipping the optional entry", c->file,
+                         oih_kind_key(e->kind), e->index, path, strerror(code));
+                return 0;
+        }
+        return entry_error(
+                err, code, c, e, path,
+                "not on this host (%s); install what provides it, fix the path, or mark the entry "
+                "\"optional\": true",
+                strerror(code));
+}
+
+static bool is_missing(int code)
+{
+        return code == ENOENT || code == ENOTDIR;
+}
+
+/* A library: follow its symlink chain on the host, then add the real file and the links. */
+static int plan_library(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                        const char *host, const char *container, oih_error **err)
+{
+        struct link {
+                char *target;
+                char *text;
+        } links[MAX_SYMLINK_HOPS] = {};
+        size_t n_links = 0;
+        _cleanup_free_ char *h = strdup(host), *t = strdup(container);
+        struct stat st;
+        int r = 0;
+
+        if (!h || !t)
+                return oih_error_set(err, ENOMEM, "out of memory");
+
+        for (;;) {
+                if (lstat(h, &st) < 0) {
+                        r = is_missing(errno)
+                                    ? missing(c, e, h, errno, err)
+                                    : entry_error(err, errno, c, e, h, "cannot stat: %s", strerror(errno));
+                        goto finish;
+                }
+                if (!S_ISLNK(st.st_mode))
+                        break;
+                if (n_links == MAX_SYMLINK_HOPS) {
+                        r = entry_error(err, ELOOP, c, e, host, "more than %d symbolic links in a chain",
+                                        MAX_SYMLINK_HOPS);
+                        goto finish;
+                }
+
+                _cleanup_free_ char *text = NULL, *next_h = NULL, *next_t = NULL;
+                r = readlink_malloc(h, &text);
+                if (r < 0) {
+                        r = entry_error(err, -r, c, e, h, "cannot read the symbolic link: %s", strerror(-r));
+                        goto finish;
+                }
+                if (text[0] == '/') {
+                        next_h = strdup(text);
+                        next_t = path_simplify(text);
+                } else {
+                        /* A relative link is relative to the folder that holds it, on both sides. */
+                        _cleanup_free_ char *hd = path_dirname(h), *td = path_dirname(t), *tj = NULL;
+                        next_h = hd ? path_join(hd, text) : NULL;
+                        tj = td ? path_join(td, text) : NULL;
+                        next_t = tj ? path_simplify(tj) : NULL;
+                }
+                if (!next_h || !next_t) {
+                        r = oih_error_set(err, ENOMEM, "out of memory");
+                        goto finish;
+                }
+                links[n_links++] = (struct link){.target = TAKE_PTR(t), .text = TAKE_PTR(text)};
+                free(h);
+                h = TAKE_PTR(next_h);
+                t = TAKE_PTR(next_t);
+        }
+
+        if (!S_ISREG(st.st_mode)) {
+                r = entry_error(err, EINVAL, c, e, h, "is %s, not a library file",
+                                file_type_name(st.st_mode));
+                goto finish;
+        }
+        if (streq(t, "/")) {
+                r = entry_error(err, EINVAL, c, e, host, "its symbolic links lead to the container's root");
+                goto finish;
+        }
+
+        r = add_op(p, c, c->inject == OIH_INJECT_COPY ? OIH_OP_COPY : OIH_OP_BIND, e->kind, h, t, &st,
+                   OIH_MOUNT_FILE_DEFAULTS, err);
+        for (size_t i = n_links; r >= 0 && i > 0; i--)
+                r = add_op(p, c, OIH_OP_SYMLINK, e->kind, links[i - 1].text, links[i - 1].target, NULL, 0,
+                           err);
+
+finish:
+        for (size_t i = 0; i < n_links; i++) {
+                free(links[i].target);
+                free(links[i].text);
+        }
+        return r;
+}
+
+/* One host path (already expanded from a glob) of an entry. `quiet_mismatch`: skip files of another type. */
+static int plan_path(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                     const char *host, const char *container, bool quiet_mismatch, oih_error **err)
+{
+        struct stat st;
+
+        if (e->kind == OIH_KIND_LIBRARY)
+                return plan_library(p, c, e, host, container, err);
+
+        if (stat(host, &st) < 0) {
+                if (is_missing(errno))
+                        return missing(c, e, host, errno, err);
+                return entry_error(err, errno, c, e, host, "cannot stat: %s", strerror(errno));
+        }
+
+        mode_t type = st.st_mode & S_IFMT;
+        const char *expected = NULL;
+        switch (e->kind) {
+        case OIH_KIND_DEVICE:
+                if (type == S_IFCHR || type == S_IFBLK)
+                        return add_op(p, c, OIH_OP_DEVICE, e->kind, host, container, &st, 0, err);
+                expected = "a device node";
+                break;
+        case OIH_KIND_BINARY:
+        case OIH_KIND_FILE:
+                if (type == S_IFREG) {
+                        bool copy = e->kind == OIH_KIND_FILE || c->inject == OIH_INJECT_COPY;
+                        return add_op(p, c, copy ? OIH_OP_COPY : OIH_OP_BIND, e->kind, host, container, &st,
+                                      OIH_MOUNT_FILE_DEFAULTS, err);
+                }
+                expected = "a regular file";
+                break;
+        case OIH_KIND_DIRECTORY:
+                if (type == S_IFDIR)
+                        return add_op(p, c, OIH_OP_MKDIR, e->kind, host, container, &st, 0, err);
+                expected = "a folder";
+                break;
+        case OIH_KIND_MOUNT:
+                if (type == S_IFDIR || type == S_IFREG || type == S_IFSOCK || type == S_IFIFO)
+                        return add_op(p, c, OIH_OP_MOUNT, e->kind, host, container, &st, e->mount_flags,
+                                      err);
+                expected = "a folder, a file or a socket (list device nodes under \"devices\")";
+                break;
+        default:
+                return oih_error_set(err, EINVAL, "%s: unknown entry kind", c->file);
+        }
+
+        if (quiet_mismatch) {
+                log_debug("%s: %s[%u]: \"%s\" is %s, not %s; skipping this match of the glob", c->file,
+                          oih_kind_key(e->kind), e->index, host, file_type_name(st.st_mode), expected);
+                return 0;
+        }
+        return entry_error(err, EINVAL, c, e, host, "is %s on the host, expected %s",
+                           file_type_name(st.st_mode), expected);
+}
+
+static int glob_error(const char *path, int code)
+{
+        log_debug("glob: cannot read \"%s\": %s", path, strerror(code));
+        return 0;
+}
+
+static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                     oih_error **err)
+{
+        glob_t g = {};
+        /* glob sorts with strcoll(), and the hook never sets a locale: byte order, the same on every host.
+         */
+        int r = glob(e->path, 0, glob_error, &g);
+
+        if (r == GLOB_NOSPACE) {
+                globfree(&g);
+                return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        if (r == GLOB_NOMATCH || g.gl_pathc == 0) {
+                globfree(&g);
+                if (e->optional) {
+                        log_info("%s: %s[%u] \"%s\" matches nothing on this host, skipping the optional "
+                                 "entry",
+                                 c->file, oih_kind_key(e->kind), e->index, e->path);
+                        return 0;
+                }
+                return entry_error(
+                        err, ENOENT, c, e, e->path,
+                        "matches nothing on this host; install what provides it, fix the pattern, "
+                        "or mark the entry \"optional\": true");
+        }
+
+        size_t before = p->n;
+        r = 0;
+        for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
+                r = plan_path(p, c, e, g.gl_pathv[i], g.gl_pathv[i], true, err);
+        globfree(&g);
+        if (r >= 0 && p->n == before && !e->optional)
+                return entry_error(err, ENOENT, c, e, e->path,
+                                   "matches no file of the right type on this host");
+        return r;
+}
+
+int oih_plan_add_entry(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                       oih_error **err)
+{
+        if (e->glob)
+                return plan_glob(p, c, e, err);
+        return plan_path(p, c, e, e->path, e->container_path ?: e->path, false, err);
+}
+
+int oih_plan_add_config(struct oih_plan *p, const struct oih_config *c, oih_error **err)
+{
+        int r;
+
+        if (strv_extend(&p->configs, c->file) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+
+        STRV_FOREACH (m, c->modules)
+                if ((r = add_op(p, c, OIH_OP_MODULE, OIH_KIND_DEVICE, *m, NULL, NULL, 0, err)) < 0)
+                        return r;
+        for (size_t i = 0; i < c->n_entries; i++)
+                if ((r = oih_plan_add_entry(p, c, &c->entries[i], err)) < 0)
+                        return r;
+        return 0;
+}
+
+/* The container folders that hold injected libraries: what the ld cache must search. */
+static int library_dirs(const struct oih_plan *p, char ***ret)
+{
+        _cleanup_strv_free_ char **dirs = NULL;
+
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                if (o->kind != OIH_KIND_LIBRARY || !o->target)
+                        continue;
+                _cleanup_free_ char *d = path_dirname(o->target);
+                if (!d)
+                        return -ENOMEM;
+                if (!strv_contains(dirs, d) && strv_consume(&dirs, TAKE_PTR(d)) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(dirs);
+        return 0;
+}
+
+int oih_plan_finish(struct oih_plan *p)
+{
+        _cleanup_strv_free_ char **dirs = NULL;
+        if (library_dirs(p, &dirs) < 0)
+                return -ENOMEM;
+
+        size_t n = p->n + (dirs ? 1 : 0);
+        struct oih_op *sorted = calloc(n ?: 1, sizeof(*sorted));
+        if (!sorted)
+                return -ENOMEM;
+
+        /* A stable sort by type: within a type, the order of the configs and of their entries. */
+        size_t k = 0;
+        for (enum oih_op_type t = 0; t < _OIH_OP_MAX; t++)
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->ops[i].type == t)
+                                sorted[k++] = p->ops[i];
+        if (dirs)
+                sorted[k++] = (struct oih_op){
+                        .type = OIH_OP_LDCACHE, .kind = OIH_KIND_LIBRARY, .dirs = TAKE_PTR(dirs)};
+
+        free(p->ops);
+        p->ops = sorted;
+        p->n = k;
+        return 0;
+}
+
+int oih_plan_build(struct oih_config *const *configs, size_t n, struct oih_plan **ret, oih_error **err)
+{
+        _cleanup_plan_ struct oih_plan *p = NULL;
+        int r;
+
+        if (oih_plan_new(&p) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                if ((r = oih_plan_add_config(p, configs[i], err)) < 0)
+                        return r;
+        if (oih_plan_finish(p) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+static char *op_detail(const struct oih_op *o)
+{
+        char *s = NULL;
+        int r = 0;
+
+        switch (o->type) {
+        case OIH_OP_DEVICE:
+                r = asprintf(&s, "%c %u:%u %04o", S_ISBLK(o->mode) ? 'b' : 'c', major(o->rdev),
+                             minor(o->rdev), o->mode & 07777);
+                break;
+        case OIH_OP_MKDIR:
+        case OIH_OP_COPY:
+                r = asprintf(&s, "%04o", o->mode & 07777);
+                break;
+        case OIH_OP_MOUNT:
+        case OIH_OP_BIND:
+                s = oih_mount_flags_to_string(o->mount_flags);
+                break;
+        default:
+                s = strdup("");
+        }
+        return r < 0 ? NULL : s;
+}
+
+static char *dirs_joined(char *const *dirs)
+{
+        size_t l = 1;
+        STRV_FOREACH (d, dirs)
+                l += strlen(*d) + 1;
+        char *s = malloc(l), *e = s;
+        if (!s)
+                return NULL;
+        *e = 0;
+        STRV_FOREACH (d, dirs)
+                e = stpcpy(e == s ? e : stpcpy(e, ":"), *d);
+        return s;
+}
+
+static int print_json(const struct oih_plan *p, FILE *out)
+{
+        oih_json_writer *w = oih_json_writer_new(out, true);
+        if (!w)
+                return -ENOMEM;
+
+        oih_json_write_object_open(w);
+        oih_json_write_string(w, "configs");
+        oih_json_write_array_open(w);
+        STRV_FOREACH (c, p->configs)
+                oih_json_write_string(w, *c);
+        oih_json_write_array_close(w);
+
+        oih_json_write_string(w, "operations");
+        oih_json_write_array_open(w);
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                oih_json_write_object_open(w);
+                oih_json_write_pair(w, "op", oih_op_type_name(o->type));
+                if (o->config)
+                        oih_json_write_pair(w, "config", o->config);
+                if (o->type != OIH_OP_MODULE)
+                        oih_json_write_pair(w, "kind", oih_kind_key(o->kind));
+                if (o->source)
+                        oih_json_write_pair(w, o->type == OIH_OP_SYMLINK ? "link" : "source", o->source);
+                if (o->target)
+                        oih_json_write_pair(w, "destination", o->target);
+                if (o->type == OIH_OP_DEVICE) {
+                        oih_json_write_pair(w, "type", S_ISBLK(o->mode) ? "b" : "c");
+                        oih_json_write_string(w, "major");
+                        oih_json_write_integer(w, major(o->rdev));
+                        oih_json_write_string(w, "minor");
+                        oih_json_write_integer(w, minor(o->rdev));
+                }
+                if (o->type == OIH_OP_DEVICE || o->type == OIH_OP_MKDIR || o->type == OIH_OP_COPY) {
+                        char mode[8];
+                        snprintf(mode, sizeof(mode), "%04o", o->mode & 07777);
+                        oih_json_write_pair(w, "mode", mode);
+                }
+                if (o->type == OIH_OP_MOUNT || o->type == OIH_OP_BIND) {
+                        _cleanup_free_ char *opts = oih_mount_flags_to_string(o->mount_flags);
+                        oih_json_write_pair(w, "options", opts ?: "");
+                }
+                if (o->dirs) {
+                        oih_json_write_string(w, "dirs");
+                        oih_json_write_array_open(w);
+                        STRV_FOREACH (d, o->dirs)
+                                oih_json_write_string(w, *d);
+                        oih_json_write_array_close(w);
+                }
+                oih_json_write_object_close(w);
+        }
+        oih_json_write_array_close(w);
+        oih_json_write_object_close(w);
+        oih_json_writer_free(w);
+        return 0;
+}
+
+int oih_plan_print(const struct oih_plan *p, bool json, FILE *out)
+{
+        if (json)
+                return print_json(p, out);
+
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                _cleanup_free_ char *detail = op_detail(o);
+                _cleanup_free_ char *dirs = o->dirs ? dirs_joined(o->dirs) : NULL;
+                if (!detail || (o->dirs && !dirs))
+                        return -ENOMEM;
+                fprintf(out, "%s %s %s%s%s\n", oih_op_type_name(o->type), o->source ?: "-", dirs ?: o->target ?: "-",
+                        *detail ? " " : "", detail);
+        }
+        return 0;
+}

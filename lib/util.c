@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
+
+#include "util.h"
+
+void strv_free(char **l)
+{
+        STRV_FOREACH (s, l)
+                free(*s);
+        free(l);
+}
+
+size_t strv_length(char *const *l)
+{
+        size_t n = 0;
+        STRV_FOREACH (s, l)
+                n++;
+        return n;
+}
+
+int strv_consume(char ***l, char *s)
+{
+        if (!s)
+                return -ENOMEM;
+        size_t n = strv_length(*l);
+        char **m = reallocarray(*l, n + 2, sizeof(char *));
+        if (!m) {
+                free(s);
+                return -ENOMEM;
+        }
+        m[n] = s;
+        m[n + 1] = NULL;
+        *l = m;
+        return 0;
+}
+
+int strv_extend(char ***l, const char *s)
+{
+        return strv_consume(l, strdup(s));
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+        STRV_FOREACH (i, l)
+                if (streq(*i, s))
+                        return true;
+        return false;
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, allocated = 0;
+
+        for (;;) {
+                if (allocated - len < 2) {
+                        size_t n = allocated ? allocated * 2 : 16384;
+                        if (n > max + 2)
+                                n = max + 2;
+                        if (n <= allocated)
+                                return -EFBIG;
+                        char *m = realloc(buf, n);
+                        if (!m)
+                                return -ENOMEM;
+                        buf = m;
+                        allocated = n;
+                }
+                ssize_t k = read(fd, buf + len, allocated - len - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+                if (len > max)
+                        return -EFBIG;
+        }
+
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+char *path_join(const char *dir, const char *name)
+{
+        char *p = NULL;
+        size_t l = strlen(dir);
+        bool slash = l > 0 && dir[l - 1] == '/';
+
+        if (asprintf(&p, "%s%s%s", dir, slash ? "" : "/", name) < 0)
+                return NULL;
+        return p;
+}
+
+int path_normalize(const char *p, char **ret, const char **ret_why)
+{
+        if (isempty(p)) {
+                *ret_why = "is empty";
+                return -EINVAL;
+        }
+        if (p[0] != '/') {
+                *ret_why = "is not an absolute path";
+                return -EINVAL;
+        }
+        if (strlen(p) >= PATH_MAX) {
+                *ret_why = "is longer than PATH_MAX";
+                return -EINVAL;
+        }
+
+        char *n = malloc(strlen(p) + 1);
+        if (!n)
+                return -ENOMEM;
+
+        size_t o = 0;
+        for (const char *s = p; *s;) {
+                while (*s == '/')
+                        s++;
+                if (!*s)
+                        break;
+                size_t l = strcspn(s, "/");
+                if ((l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.')) {
+                        free(n);
+                        *ret_why = l == 1 ? "has a \".\" component" : "has a \"..\" component";
+                        return -EINVAL;
+                }
+                n[o++] = '/';
+                memcpy(n + o, s, l);
+                o += l;
+                s += l;
+        }
+        if (o == 0)
+                n[o++] = '/';
+        n[o] = 0;
+
+        *ret = n;
+        return 0;
+}
+
+char *path_dirname(const char *p)
+{
+        const char *slash = strrchr(p, '/');
+        if (!slash || slash == p)
+                return strdup("/");
+        return strndup(p, (size_t)(slash - p));
+}
+
+const char *path_basename(const char *p)
+{
+        const char *slash = strrchr(p, '/');
+        return slash ? slash + 1 : p;
+}
+
+bool string_is_glob(const char *s)
+{
+        return strpbrk(s, "*?[") != NULL;
+}
+
+int parse_uint32(const char *s, uint32_t *ret)
+{
+        if (isempty(s) || *s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        char *end = NULL;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || *end != 0 || v > UINT32_MAX)
+                return -EINVAL;
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+char *path_simplify(const char *p)
+{
+        char *n = malloc(strlen(p) + 2);
+        if (!n)
+                return NULL;
+
+        size_t o = 0;
+        for (const char *s = p; *s;) {
+                while (*s == '/')
+                        s++;
+                if (!*s)
+                        break;
+                size_t l = strcspn(s, "/");
+                if (l == 1 && s[0] == '.') {
+                        /* nothing */
+                } else if (l == 2 && s[0] == '.' && s[1] == '.') {
+                        while (o > 0 && n[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                } else {
+                        n[o++] = '/';
+                        memcpy(n + o, s, l);
+                        o += l;
+                }
+                s += l;
+        }
+        if (o == 0)
+                n[o++] = '/';
+        n[o] = 0;
+        return n;
+}
+
+int readlink_malloc(const char *path, char **ret)
+{
+        for (size_t size = 256;; size *= 2) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                ssize_t n = readlink(path, buf, size);
+                if (n < 0)
+                        return negative_errno();
+                if ((size_t)n < size) {
+                        buf[n] = 0;
+                        *ret = TAKE_PTR(buf);
+                        return 0;
+                }
+                if (size > 1024 * 1024)
+                        return -ENAMETOOLONG;
+        }
+}

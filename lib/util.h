@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * util.h: string vectors, bounded file reading and the syntax check of paths written in configs.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* NULL-terminated string vectors. */
+void strv_free(char **l);
+size_t strv_length(char *const *l);
+/* Appends a copy of s (or takes s with strv_consume); returns 0 or -ENOMEM. */
+int strv_extend(char ***l, const char *s);
+int strv_consume(char ***l, char *s);
+bool strv_contains(char *const *l, const char *s);
+
+static inline void strv_freep(char ***l)
+{
+        strv_free(*l);
+        *l = NULL;
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+#define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
+
+/* Reads a whole file from fd into a NUL-terminated buffer, refusing more than max bytes. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* "path"/"name", as a new string (host paths only: container paths are resolved from the root fd). */
+char *path_join(const char *dir, const char *name);
+
+/*
+ * Checks a path written in a config or spec: absolute, not empty, without "." or ".." components.
+ * Repeated and trailing slashes are folded away in the normalized copy. Returns 0 and the copy, or
+ * -EINVAL with *ret_why saying what is wrong (a static string).
+ */
+int path_normalize(const char *p, char **ret, const char **ret_why);
+
+/* The directory part of an absolute normalized path ("/a/b" -> "/a", "/a" -> "/"). */
+char *path_dirname(const char *p);
+/* The last component of a normalized path, pointing into p. */
+const char *path_basename(const char *p);
+
+/* True when the string has a character that glob(3) treats as special. */
+bool string_is_glob(const char *s);
+
+/* Parses a decimal unsigned 32-bit number with nothing after it. */
+int parse_uint32(const char *s, uint32_t *ret);
+
+/*
+ * Folds a path lexically: repeated slashes, "." and ".." (clamped at "/", as inside a container root).
+ * `p` must be absolute. Used for the container side of a library's symlink chain.
+ */
+char *path_simplify(const char *p);
+
+/* readlink(2) into a new string of the right size. */
+int readlink_malloc(const char *path, char **ret);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs what building and testing oci-injector-hook needs on Debian 12, as root. Does nothing when
+# everything is already there, so that it is cheap to run before every test run.
+set -euo pipefail
+
+packages=(
+    # build
+    gcc libc6-dev meson ninja-build pkg-config libyajl-dev libcap-dev libkmod-dev
+    # tests: real runtimes, a static busybox for test images, bats for the integration tests
+    bats runc crun podman busybox-static util-linux iproute2 kmod
+    # fuzzing and sanitizers (issue 6), benchmarks
+    clang libclang-rt-14-dev valgrind hyperfine
+    # man pages
+    scdoc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "tests/deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+fi
+echo "tests/deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
