@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "execute.h"
 #include "hook.h"
-#include "log.h"
 #include "pipeline.h"
 
 int oih_hook_run(char *const *dirs, const struct oih_state *state, oih_error **err)
@@ -13,8 +13,5 @@ int oih_hook_run(char *const *dirs, const struct oih_state *state, oih_error **e
                 return r;
         if (plan->n == 0)
                 return 0;
-
-        /* Executing the plan inside the container's mount namespace is not written yet. */
-        return oih_error_set(err, ENOSYS, "%s: injecting into the container is not implemented yet",
-                             plan->configs[0]);
+        return oih_execute(plan, spec, state, err);
 }

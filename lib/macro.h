@@ -18,6 +18,7 @@
 #define _unused_       __attribute__((unused))
 #define _noreturn_     __attribute__((noreturn))
 #define _warn_unused_  __attribute__((warn_unused_result))
+#define _fallthrough_  __attribute__((__fallthrough__))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

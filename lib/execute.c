@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "caps.h"
+#include "execute.h"
+#include "files.h"
+#include "ldcache.h"
+#include "log.h"
+#include "mount-options.h"
+#include "mount.h"
+#include "namespace.h"
+#include "util.h"
+
+/* What step 1 took for one operation. */
+struct source {
+        struct oih_mount_source mount; /* MOUNT, BIND, and DEVICE in a user namespace */
+        bool has_mount;
+        int fd; /* COPY: the host file, open for reading */
+};
+
+struct execution {
+        const struct oih_plan *plan;
+        const struct oih_spec *spec;
+        struct source *sources;
+        int ldconfig_fd;
+        bool userns;
+        struct oih_place place;
+        struct oih_undo undo;
+        struct oih_shared_mounts shared;
+};
+
+/* Why an operation failed, in words that tell the user what to do. */
+static const char *describe(int r)
+{
+        switch (-r) {
+        case EISDIR:
+                return "the image has a folder there; remove it from the image or set \"container_path\"";
+        case ENOTDIR:
+                return "a part of the path is not a folder in the image; set \"container_path\"";
+        case ENOENT:
+                return "a symbolic link on the way points nowhere in the image; fix the image or set "
+                       "\"container_path\"";
+        case ELOOP:
+                return "too many symbolic links on the way in the image";
+        case EROFS:
+                return "the container's root is mounted read-only before the hook ran; let the runtime make "
+                       "it "
+                       "read-only (root.readonly) instead of the image's storage";
+        case EAGAIN:
+                return "the path changed while the hook was working on it; start the container again";
+        default:
+                return strerror(-r);
+        }
+}
+
+static int op_error(oih_error **err, const struct oih_op *op, int r, const char *what)
+{
+        return oih_error_set(err, -r, "%s: cannot %s \"%s\" at \"%s\" in the container: %s", op->config,
+                             what, op->source ?: "-", op->target ?: "-", describe(r));
+}
+
+/* Step 1, for one operation: take its source in the host's mount namespace. */
+static int take_source(struct execution *x, const struct oih_op *op, struct source *s, oih_error **err)
+{
+        struct stat st;
+        int r;
+
+        switch (op->type) {
+        case OIH_OP_DEVICE:
+                /* The node must still be the device the config named (THREATS.md item 5). */
+                if (stat(op->source, &st) < 0)
+                        return oih_error_set_errno(err, errno, "%s: device \"%s\"", op->config, op->source);
+                if ((st.st_mode & S_IFMT) != (op->mode & S_IFMT) || st.st_rdev != op->rdev)
+                        return oih_error_set(
+                                err, ESTALE,
+                                "%s: device \"%s\" is %u:%u on the host now, not the %u:%u planned; "
+                                "refusing it",
+                                op->config, op->source, major(st.st_rdev), minor(st.st_rdev),
+                                major(op->rdev), minor(op->rdev));
+                if (!x->userns)
+                        return 0;
+                /* mknod is refused in a user namespace: bind the host's node instead. */
+                _fallthrough_;
+        case OIH_OP_MOUNT:
+        case OIH_OP_BIND:
+                r = oih_mount_source_open(op->source, op->dev, op->ino,
+                                          op->mount_flags & OIH_MOUNT_RECURSIVE, &s->mount, err);
+                if (r < 0) {
+                        oih_error_prefix(err, "%s", op->config);
+                        return r;
+                }
+                s->has_mount = true;
+                return 0;
+        case OIH_OP_COPY:
+                s->fd = open(op->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                if (s->fd < 0)
+                        return oih_error_set_errno(err, errno, "%s: cannot open \"%s\" on the host",
+                                                   op->config, op->source);
+                if (fstat(s->fd, &st) < 0 || st.st_dev != op->dev || st.st_ino != op->ino)
+                        return oih_error_set(
+                                err, ESTALE,
+                                "%s: \"%s\" changed on the host since it was planned; start the "
+                                "container again",
+                                op->config, op->source);
+                return 0;
+        case OIH_OP_LDCACHE:
+                if (x->ldconfig_fd < 0)
+                        return oih_ldconfig_load(&x->ldconfig_fd, err);
+                return 0;
+        case OIH_OP_MODULE:
+                /* Modules are loaded by the devices step (issue 4); nothing to take here. */
+                return oih_error_set(err, ENOSYS, "%s: loading kernel module \"%s\" is not supported yet",
+                                     op->config, op->source);
+        default:
+                return 0;
+        }
+}
+
+/* The target is already what the source is: a bind from an earlier run of the hook. */
+static bool already_bound(int target_fd, const struct oih_op *op)
+{
+        struct stat st;
+        return fstat(target_fd, &st) >= 0 && st.st_dev == op->dev && st.st_ino == op->ino;
+}
+
+static int do_bind(struct execution *x, const struct oih_op *op, struct source *s, oih_error **err)
+{
+        _cleanup_close_ int target_fd = -1, mount_fd = -1;
+        bool dir = S_ISDIR(op->mode);
+        unsigned flags = op->mount_flags;
+        int r;
+
+        if (op->type == OIH_OP_DEVICE)
+                /* A device bound from the host in a user namespace: usable, never a way to set-id. */
+                flags = OIH_MOUNT_NOSUID | OIH_MOUNT_NOEXEC;
+
+        r = dir ? oih_mount_point_dir(&x->place, op->target, &target_fd)
+                : oih_mount_point_file(&x->place, op->target, &target_fd);
+        if (r < 0)
+                return op_error(err, op, r, "bind");
+
+        if (already_bound(target_fd, op)) {
+                log_debug("\"%s\" is bound already", op->target);
+                return 0;
+        }
+
+        bool shared = false;
+        r = oih_fd_on_shared_mount(&x->shared, target_fd, &shared);
+        if (r < 0)
+                return op_error(err, op, r, "bind");
+        if (shared)
+                return oih_error_set(
+                        err, EPERM,
+                        "%s: cannot bind \"%s\" at \"%s\": that place is on a shared mount, so the "
+                        "bind would appear on the host too; give the container a private or slave "
+                        "rootfsPropagation, or use \"inject\": \"copy\"",
+                        op->config, op->source, op->target);
+
+        r = oih_mount_attach(&s->mount, x->place.rootfd, op->target, target_fd, flags, &mount_fd, err);
+        if (r < 0) {
+                oih_error_prefix(err, "%s", op->config);
+                return r;
+        }
+        r = oih_undo_add(&x->undo, OIH_UNDO_MOUNTED, op->target, NULL, op->dev, op->ino);
+        if (r < 0) {
+                (void)oih_mount_detach(mount_fd);
+                return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        log_debug("bound \"%s\" at \"%s\"", op->source, op->target);
+        return 0;
+}
+
+static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **err)
+{
+        int r;
+
+        if (!oih_root_has_glibc(x->place.rootfd)) {
+                log_info("the container's root has no glibc (no ld.so.cache, no glibc loader): libraries "
+                         "are in "
+                         "place, no ld cache to refresh");
+                return 0;
+        }
+        r = oih_ldconf_ensure(&x->place, op->dirs, err);
+        if (r >= 0)
+                r = oih_ldconfig_run(x->place.rootfd, x->ldconfig_fd, &x->place.owner, err);
+        if (r < 0)
+                oih_error_prefix(err, "%s: refreshing the container's ld cache", x->plan->configs[0]);
+        return r;
+}
+
+static int do_op(struct execution *x, const struct oih_op *op, struct source *s, oih_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        switch (op->type) {
+        case OIH_OP_MKDIR:
+                r = oih_root_mkdir_p(x->place.rootfd, op->target, op->mode & 07777, &x->place.owner,
+                                     oih_undo_created, &x->undo, &fd);
+                return r < 0 ? op_error(err, op, r, "create folder") : 0;
+        case OIH_OP_MOUNT:
+        case OIH_OP_BIND:
+                return do_bind(x, op, s, err);
+        case OIH_OP_DEVICE:
+                if (x->userns)
+                        return do_bind(x, op, s, err);
+                r = oih_place_node(&x->place, op->target, op->mode, op->rdev, op->uid, op->gid);
+                return r < 0 ? op_error(err, op, r, "create device node") : 0;
+        case OIH_OP_SYMLINK:
+                r = oih_place_symlink(&x->place, op->target, op->source);
+                return r < 0 ? op_error(err, op, r, "create symbolic link") : 0;
+        case OIH_OP_COPY:
+                r = oih_place_copy(&x->place, op->target, s->fd, op->mode);
+                return r < 0 ? op_error(err, op, r, "copy") : 0;
+        case OIH_OP_LDCACHE:
+                return do_ldcache(x, op, err);
+        default:
+                return 0;
+        }
+}
+
+static void execution_done(struct execution *x)
+{
+        for (size_t i = 0; x->sources && i < x->plan->n; i++) {
+                if (x->sources[i].has_mount)
+                        oih_mount_source_done(&x->sources[i].mount);
+                safe_close(x->sources[i].fd);
+        }
+        free(x->sources);
+        safe_close(x->ldconfig_fd);
+        safe_close(x->place.rootfd);
+        oih_shared_mounts_done(&x->shared);
+        oih_undo_done(&x->undo);
+}
+
+int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const struct oih_state *state,
+                oih_error **err)
+{
+        struct execution x = {
+                .plan = plan,
+                .spec = spec,
+                .ldconfig_fd = -1,
+                .userns = oih_spec_has_namespace(spec, "user"),
+                .place = {.rootfd = -1},
+        };
+        _cleanup_close_ int nsfd = -1;
+        int r;
+
+        if (!oih_spec_has_namespace(spec, "mount"))
+                return oih_error_set(
+                        err, EINVAL,
+                        "%s: the container shares the host's mount namespace, so anything injected "
+                        "would be the host's too; refusing (give it a mount namespace)",
+                        plan->configs[0]);
+
+        r = oih_caps_limit_to_hook();
+        if (r < 0)
+                log_debug("cannot limit capabilities: %s, ignoring", strerror(-r));
+
+        r = oih_container_mntns_open(state->pid, &nsfd, err);
+        if (r < 0)
+                return r;
+        r = oih_container_root_owner(state->pid, spec, &x.place.owner, err);
+        if (r < 0)
+                return r;
+
+        x.sources = calloc(plan->n ?: 1, sizeof(*x.sources));
+        if (!x.sources)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < plan->n; i++)
+                x.sources[i].fd = -1;
+
+        /* Step 1: in the host's mount namespace. */
+        for (size_t i = 0; i < plan->n; i++)
+                if ((r = take_source(&x, &plan->ops[i], &x.sources[i], err)) < 0)
+                        goto finish;
+
+        /* Step 2: in the container's. */
+        if ((r = oih_mntns_enter(nsfd, err)) < 0)
+                goto finish;
+        x.place.rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (x.place.rootfd < 0) {
+                r = oih_error_set_errno(err, errno, "cannot open the container's root \"%s\"",
+                                        spec->root_path);
+                goto finish;
+        }
+        x.place.undo = &x.undo;
+        x.undo.rootfd = x.place.rootfd;
+        r = oih_shared_mounts_read(&x.shared);
+        if (r < 0) {
+                r = oih_error_set_errno(err, -r, "cannot read the container's mount table");
+                goto finish;
+        }
+
+        for (size_t i = 0; i < plan->n; i++)
+                if ((r = do_op(&x, &plan->ops[i], &x.sources[i], err)) < 0)
+                        break;
+
+        /* Step 3. */
+        if (r < 0)
+                oih_undo_rollback(&x.undo);
+        else {
+                oih_undo_commit(&x.undo);
+                log_info("injected %zu operation%s of %zu config%s", plan->n, plan->n == 1 ? "" : "s",
+                         strv_length(plan->configs), strv_length(plan->configs) == 1 ? "" : "s");
+        }
+
+finish:
+        execution_done(&x);
+        return r;
+}

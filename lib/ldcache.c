@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <elf.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "caps.h"
+#include "ldcache.h"
+#include "log.h"
+#include "util.h"
+
+/* Debian ships a wrapper script at /sbin/ldconfig on some releases and the binary as ldconfig.real. */
+static const char *const ldconfig_paths[] = {"/sbin/ldconfig.real", "/sbin/ldconfig", "/usr/sbin/ldconfig"};
+
+/* The ELF has no PT_INTERP: it needs no dynamic loader, so it loads nothing from the root it runs in. */
+static int elf_is_static(const char *data, size_t len, bool *ret)
+{
+        if (len < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG) != 0)
+                return -ENOEXEC;
+
+        if (data[EI_CLASS] == ELFCLASS64) {
+                Elf64_Ehdr eh;
+                if (len < sizeof(eh))
+                        return -ENOEXEC;
+                memcpy(&eh, data, sizeof(eh));
+                for (size_t i = 0; i < eh.e_phnum; i++) {
+                        Elf64_Phdr ph;
+                        size_t off = eh.e_phoff + i * eh.e_phentsize;
+                        if (eh.e_phentsize < sizeof(ph) || off > len || len - off < sizeof(ph))
+                                return -ENOEXEC;
+                        memcpy(&ph, data + off, sizeof(ph));
+                        if (ph.p_type == PT_INTERP) {
+                                *ret = false;
+                                return 0;
+                        }
+                }
+        } else if (data[EI_CLASS] == ELFCLASS32) {
+                Elf32_Ehdr eh;
+                if (len < sizeof(eh))
+                        return -ENOEXEC;
+                memcpy(&eh, data, sizeof(eh));
+                for (size_t i = 0; i < eh.e_phnum; i++) {
+                        Elf32_Phdr ph;
+                        size_t off = eh.e_phoff + i * eh.e_phentsize;
+                        if (eh.e_phentsize < sizeof(ph) || off > len || len - off < sizeof(ph))
+                                return -ENOEXEC;
+                        memcpy(&ph, data + off, sizeof(ph));
+                        if (ph.p_type == PT_INTERP) {
+                                *ret = false;
+                                return 0;
+                        }
+                }
+        } else
+                return -ENOEXEC;
+
+        *ret = true;
+        return 0;
+}
+
+int oih_ldconfig_load(int *ret_memfd, oih_error **err)
+{
+        for (size_t i = 0; i < ELEMENTSOF(ldconfig_paths); i++) {
+                const char *path = ldconfig_paths[i];
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                bool is_static = false;
+
+                if (fd < 0)
+                        continue;
+                int r = read_full_fd(fd, 64 * 1024 * 1024, &data, &len);
+                if (r < 0)
+                        return oih_error_set_errno(err, -r, "cannot read the host's ldconfig \"%s\"", path);
+                if (len > 2 && data[0] == '#' && data[1] == '!')
+                        continue; /* a wrapper script: look for the binary */
+                r = elf_is_static(data, len, &is_static);
+                if (r < 0)
+                        return oih_error_set(err, ENOEXEC,
+                                             "the host's ldconfig \"%s\" is not an ELF program", path);
+                if (!is_static)
+                        return oih_error_set(err, ENOEXEC,
+                                             "the host's ldconfig \"%s\" is dynamically linked: run in the "
+                                             "container's root it would load the image's libc; install a "
+                                             "statically linked ldconfig (glibc builds it so)",
+                                             path);
+
+                _cleanup_close_ int mfd = memfd_create("ldconfig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                if (mfd < 0)
+                        return oih_error_set_errno(err, errno, "memfd_create");
+                for (size_t o = 0; o < len;) {
+                        ssize_t w = write(mfd, data + o, len - o);
+                        if (w < 0)
+                                return oih_error_set_errno(err, errno, "cannot copy ldconfig into memory");
+                        o += (size_t)w;
+                }
+                if (fchmod(mfd, 0555) < 0 ||
+                    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                        return oih_error_set_errno(err, errno, "cannot seal the copy of ldconfig");
+                log_debug("using the host's ldconfig \"%s\", sealed in memory", path);
+                *ret_memfd = TAKE_FD(mfd);
+                return 0;
+        }
+        return oih_error_set(
+                err, ENOENT,
+                "no ldconfig on the host (looked for /sbin/ldconfig and /usr/sbin/ldconfig); install "
+                "glibc's, or inject libraries into images without glibc only");
+}
+
+bool oih_root_has_glibc(int rootfd)
+{
+        static const char *const markers[] = {
+                "/etc/ld.so.cache",
+                "/lib64/ld-linux-x86-64.so.2",
+                "/lib/ld-linux-x86-64.so.2",
+                "/lib/ld-linux-aarch64.so.1",
+                "/lib/ld-linux-armhf.so.3",
+                "/lib/ld-linux.so.2",
+                "/lib/ld-linux.so.3",
+                "/lib64/ld64.so.2",
+                "/lib/ld64.so.1",
+                "/lib/ld-linux-riscv64-lp64d.so.1",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(markers); i++) {
+                _cleanup_close_ int fd = -1;
+                if (oih_root_open(rootfd, markers[i], O_PATH, &fd) >= 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Folders ldconfig always searches: no configuration needed for them. */
+static bool trusted_dir(const char *d)
+{
+        return streq(d, "/lib") || streq(d, "/usr/lib") || streq(d, "/lib64") || streq(d, "/usr/lib64");
+}
+
+static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        int r = oih_root_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        return read_full_fd(fd, 1024 * 1024, ret, ret_len);
+}
+
+static bool has_include_line(const char *text)
+{
+        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                while (*l == ' ' || *l == '\t')
+                        l++;
+                const char *rest = startswith(l, "include");
+                if (!rest || (*rest != ' ' && *rest != '\t'))
+                        continue;
+                size_t n = strcspn(rest, "\n");
+                _cleanup_free_ char *line = strndup(rest, n);
+                if (line && strstr(line, "ld.so.conf.d/"))
+                        return true;
+        }
+        return false;
+}
+
+int oih_ldconf_ensure(const struct oih_place *p, char *const *dirs, oih_error **err)
+{
+        _cleanup_free_ char *conf = NULL, *old = NULL;
+        size_t len = 0, old_len = 0;
+        int r;
+
+        STRV_FOREACH (d, dirs) {
+                if (trusted_dir(*d))
+                        continue;
+                size_t l = strlen(*d);
+                char *m = realloc(conf, len + l + 2);
+                if (!m)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+                conf = m;
+                memcpy(conf + len, *d, l);
+                conf[len + l] = '\n';
+                len += l + 1;
+                conf[len] = 0;
+        }
+        if (!conf)
+                return 0;
+
+        r = oih_place_data(p, OIH_LDCONF_FILE, conf, len, 0644);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "cannot write \"%s\" in the container", OIH_LDCONF_FILE);
+
+        r = read_root_file(p->rootfd, "/etc/ld.so.conf", &old, &old_len);
+        if (r < 0 && r != -ENOENT)
+                return oih_error_set_errno(err, -r, "cannot read \"/etc/ld.so.conf\" in the container");
+        if (r >= 0 && has_include_line(old))
+                return 0;
+
+        static const char include[] = "include /etc/ld.so.conf.d/*.conf\n";
+        _cleanup_free_ char *text = NULL;
+        if (asprintf(&text, "%s%s%s", old ?: "", old_len > 0 && old[old_len - 1] != '\n' ? "\n" : "",
+                     include) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        r = oih_place_data(p, "/etc/ld.so.conf", text, strlen(text), 0644);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "cannot write \"/etc/ld.so.conf\" in the container");
+        return 0;
+}
+
+/* Undoes "\040"-style escapes of /proc/self/mountinfo in place. */
+static void unescape_octal(char *s)
+{
+        char *o = s;
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
+                        *o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+                        s += 3;
+                } else
+                        *o++ = *s;
+        }
+        *o = 0;
+}
+
+/*
+ * In the child's private mount namespace: detaches every procfs mounted at or below root. Before
+ * pivot_root, /proc/1/root of the container's procfs leads to the host's root, and ldconfig follows
+ * whatever folders the image's ld.so.conf names. Deepest first, by the paths mountinfo gives.
+ */
+static int detach_procfs_below(const char *root)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        _cleanup_free_ char *line = NULL;
+        _cleanup_strv_free_ char **targets = NULL;
+        size_t size = 0, rl = strlen(root);
+
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) > 0) {
+                /* "36 35 98:0 /root /mount/point opts [optional fields] - fstype source opts" */
+                char *sep = strstr(line, " - "), *save = NULL, *mp = NULL;
+                if (!sep)
+                        continue;
+                *sep = 0;
+                char *fstype = strtok_r(sep + 3, " ", &save);
+                if (!fstype || !streq(fstype, "proc"))
+                        continue;
+                save = NULL;
+                mp = strtok_r(line, " ", &save);
+                for (int field = 1; mp && field < 5; field++)
+                        mp = strtok_r(NULL, " ", &save);
+                if (!mp)
+                        continue;
+                unescape_octal(mp);
+                if (strncmp(mp, root, rl) == 0 && (mp[rl] == 0 || mp[rl] == '/' || streq(root, "/")))
+                        if (strv_extend(&targets, mp) < 0)
+                                return -ENOMEM;
+        }
+        for (size_t i = strv_length(targets); i > 0; i--)
+                if (umount2(targets[i - 1], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                        return negative_errno();
+        return 0;
+}
+
+static _noreturn_ void child_fail(int fd, const char *what, int code)
+{
+        dprintf(fd, "oci-injector-hook: ldconfig child: %s: %s\n", what, strerror(code));
+        _exit(126);
+}
+
+static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner, int err_fd)
+{
+        static const struct {
+                int resource;
+                rlim_t limit;
+        } limits[] = {
+                {RLIMIT_CPU, OIH_LDCONFIG_TIMEOUT_SEC},
+                {RLIMIT_AS, 1024ULL * 1024 * 1024},
+                {RLIMIT_FSIZE, 256ULL * 1024 * 1024},
+                {RLIMIT_NOFILE, 256},
+                {RLIMIT_CORE, 0},
+        };
+        _cleanup_free_ char *root = NULL;
+        char fdlink[64];
+
+        if (dup2(err_fd, STDERR_FILENO) < 0)
+                _exit(126);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+                (void)dup2(null, STDIN_FILENO);
+                (void)dup2(null, STDOUT_FILENO);
+        }
+
+        /* The root's path as this namespace knows it, for finding its procfs mounts. */
+        snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", rootfd);
+        int r = readlink_malloc(fdlink, &root);
+        if (r < 0)
+                child_fail(STDERR_FILENO, "readlink of the root", -r);
+
+        if (unshare(CLONE_NEWNS) < 0)
+                child_fail(STDERR_FILENO, "unshare", errno);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                child_fail(STDERR_FILENO, "making the mounts private", errno);
+        r = detach_procfs_below(root);
+        if (r < 0)
+                child_fail(STDERR_FILENO, "detaching procfs", -r);
+        if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+                child_fail(STDERR_FILENO, "chroot into the container's root", errno);
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                struct rlimit rl;
+                if (getrlimit(limits[i].resource, &rl) < 0)
+                        continue;
+                rlim_t v = limits[i].limit;
+                if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+                        v = rl.rlim_max;
+                rl.rlim_cur = rl.rlim_max = v;
+                (void)setrlimit(limits[i].resource, &rl);
+        }
+
+        r = oih_caps_drop_all(owner->uid, owner->gid);
+        if (r < 0)
+                child_fail(STDERR_FILENO, "dropping privileges", -r);
+
+        char *const argv[] = {(char *)"ldconfig", NULL};
+        char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+        syscall(SYS_execveat, ldconfig_fd, "", argv, envp, AT_EMPTY_PATH);
+        child_fail(STDERR_FILENO, "executing ldconfig", errno);
+}
+
+static int monotonic_ms(int64_t *ret)
+{
+        struct timespec ts;
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return negative_errno();
+        *ret = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return 0;
+}
+
+int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err)
+{
+        int pipefd[2];
+        char out[4096];
+        size_t out_len = 0;
+        int64_t start, now;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return oih_error_set_errno(err, errno, "pipe");
+        _cleanup_close_ int rd = pipefd[0], wr = pipefd[1];
+
+        (void)fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0)
+                return oih_error_set_errno(err, errno, "cannot start ldconfig");
+        if (pid == 0)
+                run_child(rootfd, ldconfig_fd, owner, wr);
+        wr = safe_close(wr);
+
+        bool killed = false;
+        (void)monotonic_ms(&start);
+        for (bool eof = false; !eof;) {
+                (void)monotonic_ms(&now);
+                int64_t left = (int64_t)OIH_LDCONFIG_TIMEOUT_SEC * 1000 - (now - start);
+                if (left <= 0) {
+                        (void)kill(pid, SIGKILL);
+                        killed = true;
+                        break;
+                }
+                struct pollfd pfd = {.fd = rd, .events = POLLIN};
+                int k = poll(&pfd, 1, (int)left);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        continue;
+                ssize_t m = read(rd, out + out_len, sizeof(out) - 1 - out_len);
+                if (m <= 0)
+                        eof = true;
+                else if ((out_len += (size_t)m) >= sizeof(out) - 1)
+                        out_len = 0; /* keep the newest lines only */
+        }
+        out[out_len] = 0;
+
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return oih_error_set_errno(err, errno, "waitpid");
+
+        /* The last line of what ldconfig said, for the message. */
+        while (out_len > 0 && out[out_len - 1] == '\n')
+                out[--out_len] = 0;
+        const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+        if (*out)
+                log_debug("ldconfig said: %s", out);
+
+        if (killed)
+                return oih_error_set(err, ETIMEDOUT,
+                                     "ldconfig did not finish within %d seconds and was killed",
+                                     OIH_LDCONFIG_TIMEOUT_SEC);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return oih_error_set(err, EIO, "ldconfig failed (%s %d)%s%s",
+                                     WIFEXITED(status) ? "exit status" : "signal",
+                                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                                     *last ? ": " : "", last);
+        return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ldcache.h: refreshing the container's ld cache after libraries were injected (THREATS.md item 3).
+ *
+ * The host's ldconfig (statically linked: a dynamic one would load the image's libc) is copied into a
+ * sealed memfd while the hook is still in the host's namespaces. It then runs in a child confined to
+ * the container's root: a private mount namespace where the root's procfs mounts are detached (their
+ * magic links lead out of the root before pivot_root), chroot, every capability dropped for good, the
+ * container's root user, no_new_privs, rlimits and a timeout. Nothing from the image is ever run.
+ */
+#pragma once
+
+#include "error.h"
+#include "files.h"
+
+/* Where the root's ld configuration for injected folders goes. */
+#define OIH_LDCONF_FILE "/etc/ld.so.conf.d/000-oci-injector-hook.conf"
+
+/* How long ldconfig may take before it is killed. */
+#define OIH_LDCONFIG_TIMEOUT_SEC 60
+
+/* In the host's namespaces: the host's ldconfig in a sealed memfd. */
+int oih_ldconfig_load(int *ret_memfd, oih_error **err);
+
+/* True when the root has glibc: an /etc/ld.so.cache, or a glibc dynamic loader. */
+bool oih_root_has_glibc(int rootfd);
+
+/* Makes sure `dirs` are searched (OIH_LDCONF_FILE, and an include line in /etc/ld.so.conf). */
+int oih_ldconf_ensure(const struct oih_place *p, char *const *dirs, oih_error **err);
+
+/* Runs ldconfig_fd confined to the root, as the container's root user `owner`. */
+int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err);

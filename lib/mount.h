@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mount.h: bind mounts from the host into the container, done on fds (THREATS.md item 2).
+ *
+ * The source is taken in the host's mount namespace: open_tree(OPEN_TREE_CLONE) makes a detached copy
+ * of it, checked against the device and inode the plan recorded; mount_setattr() gives it its flags
+ * while nobody can see it yet; after entering the container's mount namespace, move_mount() attaches
+ * it onto the target fd. Where the kernel lacks that API (before 5.2, or 5.12 for mount_setattr), the
+ * source is opened again by its host path inside the container's namespace (which, before pivot_root,
+ * still shows the host's tree), checked against the same identity, and mounted with mount(2) through
+ * /proc/self/fd. Every mount made is private: nothing propagates to the host (THREATS.md item 7).
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* For tests: behave as if the kernel had no open_tree/move_mount/mount_setattr. */
+void oih_mount_force_fallback(bool force);
+
+struct oih_mount_source {
+        int fd;     /* open_tree() copy, or an O_PATH fd on the fallback */
+        bool tree;  /* fd is a detached mount */
+        char *path; /* host path, for messages and for the fallback */
+        dev_t dev;  /* what the plan saw, checked again */
+        ino_t ino;
+        bool recursive;
+};
+
+/* In the host's mount namespace: takes the source and checks it is still the file the plan saw. */
+int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recursive,
+                          struct oih_mount_source *ret, oih_error **err);
+void oih_mount_source_done(struct oih_mount_source *s);
+
+/*
+ * In the container's mount namespace: attaches the source onto target_fd (an O_PATH fd from the
+ * root's resolution) with OIH_MOUNT_* flags, and returns an O_PATH fd on the new mount's root.
+ * `target` is the container path, for messages and for the fallback's check.
+ */
+int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
+                     unsigned flags, int *ret_fd, oih_error **err);
+
+/* Detaches the mount whose root fd refers to (used to undo). */
+int oih_mount_detach(int fd);
+
+/*
+ * The mount ids of every shared mount in our current mount namespace: a mount attached below one of
+ * them would propagate to its peers, possibly the host's. Read once after entering the container.
+ */
+struct oih_shared_mounts {
+        uint64_t *ids;
+        size_t n;
+};
+int oih_shared_mounts_read(struct oih_shared_mounts *ret);
+void oih_shared_mounts_done(struct oih_shared_mounts *s);
+/* True when the mount holding fd is shared. */
+int oih_fd_on_shared_mount(const struct oih_shared_mounts *s, int fd, bool *ret);

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "rootfs.h"
+#include "util.h"
+
+/* As many links as the kernel follows in one lookup. */
+#define MAX_LINKS 40
+
+static bool openat2_missing;
+
+void oih_rootfs_force_fallback(bool force)
+{
+        openat2_missing = force;
+}
+
+static int do_openat2(int rootfd, const char *path, int flags)
+{
+        struct open_how how = {
+                .flags = (uint64_t)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+
+        /* EAGAIN: a rename or mount raced with the lookup; the kernel asks us to try again. */
+        for (int tries = 0; tries < 16; tries++) {
+                int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+                if (fd >= 0)
+                        return fd;
+                if (errno != EAGAIN)
+                        return negative_errno();
+        }
+        return -EAGAIN;
+}
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * The user-space walk: one component at a time, each opened O_PATH|O_NOFOLLOW relative to the last.
+ * A symlink's text is spliced in front of what is left of the path, from the root when absolute;
+ * ".." at the root stays at the root. Magic links are never jumped through: their text is followed
+ * like any other, inside the root.
+ */
+static int walk(int rootfd, const char *path, int flags, int *ret_fd)
+{
+        struct stat root_st, st;
+        unsigned links = 0;
+
+        if (fstat(rootfd, &root_st) < 0)
+                return negative_errno();
+
+        _cleanup_free_ char *todo = strdup(path);
+        _cleanup_close_ int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!todo)
+                return -ENOMEM;
+        if (cur < 0)
+                return negative_errno();
+
+        const char *p = todo;
+        for (;;) {
+                while (*p == '/')
+                        p++;
+                if (!*p) {
+                        /* Nothing left (the path named the root or ended in ".."): reopen what we hold. */
+                        int fd = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+                        if (fd < 0)
+                                return negative_errno();
+                        *ret_fd = fd;
+                        return 0;
+                }
+
+                size_t l = strcspn(p, "/");
+                _cleanup_free_ char *comp = strndup(p, l);
+                if (!comp)
+                        return -ENOMEM;
+                p += l;
+                while (*p == '/')
+                        p++;
+                bool last = !*p;
+
+                if (streq(comp, "."))
+                        continue;
+                if (streq(comp, "..")) {
+                        if (fstat(cur, &st) < 0)
+                                return negative_errno();
+                        if (same_inode(&st, &root_st))
+                                continue;
+                        int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (up < 0)
+                                return negative_errno();
+                        safe_close(cur);
+                        cur = up;
+                        continue;
+                }
+
+                int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                if (fstat(fd, &st) < 0) {
+                        safe_close(fd);
+                        return negative_errno();
+                }
+
+                if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+                        _cleanup_free_ char *target = NULL, *rest = NULL;
+                        size_t size = 256;
+                        ssize_t n;
+
+                        if (++links > MAX_LINKS) {
+                                safe_close(fd);
+                                return -ELOOP;
+                        }
+                        for (;;) {
+                                free(target);
+                                target = malloc(size);
+                                if (!target) {
+                                        safe_close(fd);
+                                        return -ENOMEM;
+                                }
+                                n = readlinkat(fd, "", target, size);
+                                if (n < 0 || (size_t)n < size)
+                                        break;
+                                size *= 2;
+                        }
+                        safe_close(fd);
+                        if (n < 0)
+                                return negative_errno();
+                        target[n] = 0;
+                        if (n == 0)
+                                return -ENOENT;
+
+                        if (asprintf(&rest, "%s/%s", target, p) < 0)
+                                return -ENOMEM;
+                        if (target[0] == '/') {
+                                int r = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                if (r < 0)
+                                        return negative_errno();
+                                safe_close(cur);
+                                cur = r;
+                        }
+                        free(todo);
+                        todo = TAKE_PTR(rest);
+                        p = todo;
+                        continue;
+                }
+
+                if (!last && !S_ISDIR(st.st_mode)) {
+                        safe_close(fd);
+                        return -ENOTDIR;
+                }
+                if (last) {
+                        if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+                                safe_close(fd);
+                                return -ENOTDIR;
+                        }
+                        if (flags & O_PATH) {
+                                *ret_fd = fd;
+                                return 0;
+                        }
+                        /* Reopen with the caller's flags, and make sure it is still the same file. */
+                        struct stat again;
+                        int real = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+                        safe_close(fd);
+                        if (real < 0)
+                                return negative_errno();
+                        if (fstat(real, &again) < 0 || !same_inode(&st, &again)) {
+                                safe_close(real);
+                                return -EAGAIN;
+                        }
+                        *ret_fd = real;
+                        return 0;
+                }
+                safe_close(cur);
+                cur = fd;
+        }
+}
+
+int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
+{
+        if (!openat2_missing) {
+                int fd = do_openat2(rootfd, path, flags);
+                if (fd >= 0) {
+                        *ret_fd = fd;
+                        return 0;
+                }
+                /* ENOSYS: an old kernel or a seccomp filter (older filters said EPERM); E2BIG: an
+                 * open_how larger than the kernel knows. Anything else is the lookup's answer. */
+                if (fd != -ENOSYS && fd != -EPERM && fd != -E2BIG)
+                        return fd;
+                if (fd == -ENOSYS)
+                        openat2_missing = true;
+        }
+        return walk(rootfd, path, flags, ret_fd);
+}
+
+/* Gives a folder just created its mode (mkdirat applied the umask) and owner, without following links. */
+static int settle_new_dir(int dirfd, const char *name, mode_t mode, const struct oih_owner *owner)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fchown(fd, owner->uid, owner->gid) < 0 || fchmod(fd, mode) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
+                     oih_created_fn created, void *userdata, int *ret_fd)
+{
+        _cleanup_free_ char *prefix = malloc(strlen(path) + 2);
+        _cleanup_close_ int cur = -1;
+        size_t o = 0;
+        int r;
+
+        if (!prefix)
+                return -ENOMEM;
+        r = oih_root_open(rootfd, "/", O_PATH | O_DIRECTORY, &cur);
+        if (r < 0)
+                return r;
+
+        for (const char *s = path;;) {
+                while (*s == '/')
+                        s++;
+                if (!*s)
+                        break;
+                size_t l = strcspn(s, "/");
+                _cleanup_free_ char *comp = strndup(s, l);
+                if (!comp)
+                        return -ENOMEM;
+                s += l;
+                prefix[o++] = '/';
+                memcpy(prefix + o, comp, l);
+                o += l;
+                prefix[o] = 0;
+
+                /* Each prefix is resolved from the root, so a symlink in it stays inside the root. */
+                int fd = -1;
+                r = oih_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, &fd);
+                if (r == -ENOENT) {
+                        if (mkdirat(cur, comp, 0700) < 0) {
+                                /* EEXIST here: a dangling symlink is in the way. */
+                                return errno == EEXIST ? -ENOENT : negative_errno();
+                        }
+                        r = settle_new_dir(cur, comp, mode, owner);
+                        if (r >= 0 && created)
+                                r = created(userdata, prefix, true);
+                        if (r < 0)
+                                return r;
+                        r = oih_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, &fd);
+                }
+                if (r < 0)
+                        return r;
+                safe_close(cur);
+                cur = fd;
+        }
+
+        *ret_fd = TAKE_FD(cur);
+        return 0;
+}
+
+int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,
+                         void *userdata, int *ret_dirfd, const char **ret_name)
+{
+        const char *name = path_basename(path);
+        if (!*name || streq(path, "/"))
+                return -EINVAL;
+
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        int r = oih_root_mkdir_p(rootfd, dir, 0755, owner, created, userdata, ret_dirfd);
+        if (r < 0)
+                return r;
+        *ret_name = name;
+        return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rootfs.h: container paths, resolved inside the container's root (THREATS.md items 1 and 2).
+ *
+ * The root is opened once as an O_PATH directory fd. Every container path is resolved relative to it
+ * as if it were "/": symlinks (absolute or relative) stay inside, ".." stops at the root, magic links
+ * (/proc/self/root and friends) are refused. openat2(RESOLVE_IN_ROOT) does this in the kernel; where
+ * it is missing (before Linux 5.6, or filtered by seccomp), a walk of one O_PATH|O_NOFOLLOW component
+ * at a time does the same in user space. Then all work is done on the fds this returns.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* For tests: forget that openat2 works and use the walk (the first ENOSYS does the same). */
+void oih_rootfs_force_fallback(bool force);
+
+/*
+ * Opens `path` (absolute, as seen in the container) below rootfd, with open flags among O_PATH,
+ * O_RDONLY, O_DIRECTORY and O_NOFOLLOW (the last applies to the final component only; symlinks
+ * before it are always followed inside the root). Returns 0 and an O_CLOEXEC fd, or a negative errno.
+ */
+int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd);
+
+/* Who owns what the hook creates in the container: the container's root user, on the host's side. */
+struct oih_owner {
+        uid_t uid;
+        gid_t gid;
+};
+
+/* Called for each folder that oih_root_mkdir_p() creates, with its container path. */
+typedef int (*oih_created_fn)(void *userdata, const char *path, bool directory);
+
+/*
+ * Opens folder `path`, creating it and every missing parent with `mode`, owned by `owner`. An
+ * existing component that is not a folder (or a symlink to one inside the root) is an error
+ * (-ENOTDIR). Returns an O_PATH|O_DIRECTORY fd.
+ */
+int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
+                     oih_created_fn created, void *userdata, int *ret_fd);
+
+/*
+ * Opens the folder that holds `path` (creating it as oih_root_mkdir_p() would) and returns it with
+ * the last component of path, which points into path. `path` must not be "/".
+ */
+int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,
+                         void *userdata, int *ret_dirfd, const char **ret_name);
