@@ -43,7 +43,8 @@ static const char *describe(int r)
                 return "a symbolic link on the way points nowhere in the image; fix the image or set "
                        "\"container_path\"";
         case ELOOP:
-                return "too many symbolic links on the way in the image";
+                return "a symbolic link on the way in the image leads through /proc, or there are too many; "
+                       "fix the image or set \"container_path\"";
         case EROFS:
                 return "the container's root is mounted read-only before the hook ran; let the runtime make "
                        "it "

@@ -7,6 +7,24 @@
 #include "namespace.h"
 #include "util.h"
 
+#define STAGE_ADVICE                                                                                         \
+        "the hook runs inside the container's namespaces already (a createContainer or startContainer "    \
+        "hook); register it as prestart or createRuntime instead"
+
+/*
+ * Registered as createContainer, runc runs the hook in the container's new pid namespace while /proc is
+ * still the host's: /proc/self then names another pid than getpid(), or none.
+ */
+static bool in_other_pid_namespace(void)
+{
+        char buf[32];
+        ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+        if (n < 0)
+                return errno == ENOENT;
+        buf[n] = 0;
+        return atol(buf) != (long)getpid();
+}
+
 int oih_container_mntns_open(pid_t pid, int *ret_fd, oih_error **err)
 {
         char p[64];
@@ -18,6 +36,9 @@ int oih_container_mntns_open(pid_t pid, int *ret_fd, oih_error **err)
                         "the state names no container process (pid %d); register the hook as a "
                         "prestart or createRuntime hook, which run while the container's process exists",
                         (int)pid);
+
+        if (in_other_pid_namespace())
+                return oih_error_set(err, EINVAL, STAGE_ADVICE);
 
         snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
         _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -31,10 +52,7 @@ int oih_container_mntns_open(pid_t pid, int *ret_fd, oih_error **err)
         if (fstat(fd, &theirs) < 0 || stat("/proc/self/ns/mnt", &ours) < 0)
                 return oih_error_set_errno(err, errno, "cannot compare mount namespaces");
         if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
-                return oih_error_set(err, EINVAL,
-                                     "the hook runs inside the container's mount namespace already (a "
-                                     "createContainer or startContainer hook); register it as prestart or "
-                                     "createRuntime instead");
+                return oih_error_set(err, EINVAL, STAGE_ADVICE);
 
         *ret_fd = TAKE_FD(fd);
         return 0;

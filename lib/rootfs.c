@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 
 #include "rootfs.h"
@@ -40,13 +42,67 @@ static bool same_inode(const struct stat *a, const struct stat *b)
         return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* What the walk creates when a component is missing (oih_root_mkdir_p), or NULL. */
+struct mkdir_args {
+        mode_t mode;
+        const struct oih_owner *owner;
+        oih_created_fn created;
+        void *userdata;
+};
+
+/* Gives a folder just created its mode (mkdirat applied the umask) and owner, without following links. */
+static int settle_new_dir(int dirfd, const char *name, mode_t mode, const struct oih_owner *owner)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fchown(fd, owner->uid, owner->gid) < 0 || fchmod(fd, mode) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/*
+ * A procfs link other than /proc/self and /proc/thread-self (whose text is a pid, then maybe
+ * "/task/TID") is a magic link: /proc/PID/root, cwd, exe, fd/N, ns/... The kernel jumps through them
+ * instead of reading their text; openat2 refuses them with RESOLVE_NO_MAGICLINKS, and so does the walk.
+ */
+static bool is_magic_link(int fd, const char *text)
+{
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return true;
+        return sfs.f_type == PROC_SUPER_MAGIC && !(text[0] >= '0' && text[0] <= '9');
+}
+
+/* `resolved` tracks the container path of what the walk holds, for the created() callback. */
+static int resolved_push(char **resolved, const char *comp)
+{
+        char *n = NULL;
+        if (asprintf(&n, "%s%s%s", *resolved, streq(*resolved, "/") ? "" : "/", comp) < 0)
+                return -ENOMEM;
+        free(*resolved);
+        *resolved = n;
+        return 0;
+}
+
+static void resolved_pop(char *resolved)
+{
+        char *slash = strrchr(resolved, '/');
+        if (slash == resolved)
+                resolved[1] = 0;
+        else if (slash)
+                *slash = 0;
+}
+
 /*
  * The user-space walk: one component at a time, each opened O_PATH|O_NOFOLLOW relative to the last.
  * A symlink's text is spliced in front of what is left of the path, from the root when absolute;
  * ".." at the root stays at the root. Magic links are never jumped through: their text is followed
- * like any other, inside the root.
+ * like any other, inside the root. With mk, a missing component is created as a folder, so that a
+ * symlink to a place not yet in the root leads to that place being made inside the root (as runc
+ * does for mount destinations).
  */
-static int walk(int rootfd, const char *path, int flags, int *ret_fd)
+static int walk(int rootfd, const char *path, int flags, const struct mkdir_args *mk, int *ret_fd)
 {
         struct stat root_st, st;
         unsigned links = 0;
@@ -54,9 +110,9 @@ static int walk(int rootfd, const char *path, int flags, int *ret_fd)
         if (fstat(rootfd, &root_st) < 0)
                 return negative_errno();
 
-        _cleanup_free_ char *todo = strdup(path);
+        _cleanup_free_ char *todo = strdup(path), *resolved = strdup("/");
         _cleanup_close_ int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (!todo)
+        if (!todo || !resolved)
                 return -ENOMEM;
         if (cur < 0)
                 return negative_errno();
@@ -95,10 +151,25 @@ static int walk(int rootfd, const char *path, int flags, int *ret_fd)
                                 return negative_errno();
                         safe_close(cur);
                         cur = up;
+                        resolved_pop(resolved);
                         continue;
                 }
 
                 int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT && mk) {
+                        int r;
+                        if (mkdirat(cur, comp, 0700) >= 0) {
+                                _cleanup_free_ char *made = strdup(resolved);
+                                if (!made || resolved_push(&made, comp) < 0)
+                                        return -ENOMEM;
+                                if ((r = settle_new_dir(cur, comp, mk->mode, mk->owner)) < 0)
+                                        return r;
+                                if (mk->created && (r = mk->created(mk->userdata, made, true)) < 0)
+                                        return r;
+                        } else if (errno != EEXIST)
+                                return negative_errno();
+                        fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                }
                 if (fd < 0)
                         return negative_errno();
                 if (fstat(fd, &st) < 0) {
@@ -127,10 +198,15 @@ static int walk(int rootfd, const char *path, int flags, int *ret_fd)
                                         break;
                                 size *= 2;
                         }
-                        safe_close(fd);
-                        if (n < 0)
+                        if (n < 0) {
+                                safe_close(fd);
                                 return negative_errno();
+                        }
                         target[n] = 0;
+                        bool magic = is_magic_link(fd, target);
+                        safe_close(fd);
+                        if (magic)
+                                return -ELOOP;
                         if (n == 0)
                                 return -ENOENT;
 
@@ -142,6 +218,7 @@ static int walk(int rootfd, const char *path, int flags, int *ret_fd)
                                         return negative_errno();
                                 safe_close(cur);
                                 cur = r;
+                                resolved[1] = 0;
                         }
                         free(todo);
                         todo = TAKE_PTR(rest);
@@ -177,6 +254,9 @@ static int walk(int rootfd, const char *path, int flags, int *ret_fd)
                 }
                 safe_close(cur);
                 cur = fd;
+                int r = resolved_push(&resolved, comp);
+                if (r < 0)
+                        return r;
         }
 }
 
@@ -195,72 +275,19 @@ int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
                 if (fd == -ENOSYS)
                         openat2_missing = true;
         }
-        return walk(rootfd, path, flags, ret_fd);
-}
-
-/* Gives a folder just created its mode (mkdirat applied the umask) and owner, without following links. */
-static int settle_new_dir(int dirfd, const char *name, mode_t mode, const struct oih_owner *owner)
-{
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fchown(fd, owner->uid, owner->gid) < 0 || fchmod(fd, mode) < 0)
-                return negative_errno();
-        return 0;
+        return walk(rootfd, path, flags, NULL, ret_fd);
 }
 
 int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
                      oih_created_fn created, void *userdata, int *ret_fd)
 {
-        _cleanup_free_ char *prefix = malloc(strlen(path) + 2);
-        _cleanup_close_ int cur = -1;
-        size_t o = 0;
-        int r;
+        struct mkdir_args mk = {.mode = mode, .owner = owner, .created = created, .userdata = userdata};
 
-        if (!prefix)
-                return -ENOMEM;
-        r = oih_root_open(rootfd, "/", O_PATH | O_DIRECTORY, &cur);
-        if (r < 0)
+        /* Usually everything is there already: one openat2 call. */
+        int r = oih_root_open(rootfd, path, O_PATH | O_DIRECTORY, ret_fd);
+        if (r != -ENOENT)
                 return r;
-
-        for (const char *s = path;;) {
-                while (*s == '/')
-                        s++;
-                if (!*s)
-                        break;
-                size_t l = strcspn(s, "/");
-                _cleanup_free_ char *comp = strndup(s, l);
-                if (!comp)
-                        return -ENOMEM;
-                s += l;
-                prefix[o++] = '/';
-                memcpy(prefix + o, comp, l);
-                o += l;
-                prefix[o] = 0;
-
-                /* Each prefix is resolved from the root, so a symlink in it stays inside the root. */
-                int fd = -1;
-                r = oih_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, &fd);
-                if (r == -ENOENT) {
-                        if (mkdirat(cur, comp, 0700) < 0) {
-                                /* EEXIST here: a dangling symlink is in the way. */
-                                return errno == EEXIST ? -ENOENT : negative_errno();
-                        }
-                        r = settle_new_dir(cur, comp, mode, owner);
-                        if (r >= 0 && created)
-                                r = created(userdata, prefix, true);
-                        if (r < 0)
-                                return r;
-                        r = oih_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, &fd);
-                }
-                if (r < 0)
-                        return r;
-                safe_close(cur);
-                cur = fd;
-        }
-
-        *ret_fd = TAKE_FD(cur);
-        return 0;
+        return walk(rootfd, path, O_PATH | O_DIRECTORY, &mk, ret_fd);
 }
 
 int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,

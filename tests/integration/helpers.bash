@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared set-up of the integration tests: rootfs images, host files to inject, configs, bundles, and
+# snapshots of the host (its mount table, a canary tree) that a test compares before and after.
+#
+# meson passes: OIH_HOOK (the built hook), OIH_HELPERS (tests/helpers in the build tree), OIH_SOURCE.
+
+# Runs as root only: runtimes, mounts, namespaces.
+require_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        skip "needs root"
+    fi
+}
+
+# The per-file temporary folder. Mode 0755: the hook refuses config folders writable by others.
+make_test_root() {
+    OIH_T=$(mktemp -d /tmp/oih-it.XXXXXX)
+    chmod 755 "$OIH_T"
+    export OIH_T
+}
+
+# Removes the test root; unmounts first anything a failed test may have left below it.
+remove_test_root() {
+    [ -n "${OIH_T:-}" ] && [ -d "$OIH_T" ] || return 0
+    grep -F " $OIH_T" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+        umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf "$OIH_T"
+}
+
+# make_rootfs DIR glibc|static: busybox (static) with its applets; with glibc, the host's loader and
+# libc too, which makes a glibc image (ld-linux present, no ld.so.cache yet).
+make_rootfs() {
+    local dir=$1 kind=$2
+    mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,tmp,opt,usr/bin,usr/lib,lib,root}
+    cp /bin/busybox "$dir/bin/busybox"
+    for applet in $("$dir/bin/busybox" --list); do
+        [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
+    done
+    echo "root:x:0:0:root:/root:/bin/sh" >"$dir/etc/passwd"
+    echo "root:x:0:" >"$dir/etc/group"
+    if [ "$kind" = glibc ]; then
+        mkdir -p "$dir/lib64" "$dir/lib/x86_64-linux-gnu"
+        cp /lib64/ld-linux-x86-64.so.2 "$dir/lib64/"
+        cp /lib/x86_64-linux-gnu/libc.so.6 "$dir/lib/x86_64-linux-gnu/"
+    fi
+}
+
+# Host files to inject, in a folder no image searches: $OIH_T/host/opt/injtest/{bin,lib},
+# a folder with a file, and the config that lists them, activated by OCI_INJTEST.
+make_host_files() {
+    local h=$OIH_T/host/opt/injtest
+    mkdir -p "$h/bin" "$h/lib" "$h/etc"
+    cp "$OIH_HELPERS/injtest" "$h/bin/injtest"
+    cp "$OIH_HELPERS/libinjtest.so.1.2.3" "$h/lib/libinjtest.so.1.2.3"
+    ln -s libinjtest.so.1.2.3 "$h/lib/libinjtest.so.1"
+    echo "injtest configuration $RANDOM" >"$h/etc/injtest.conf"
+    chmod 644 "$h/etc/injtest.conf"
+    INJ=$h
+    export INJ
+}
+
+# write_config NAME JSON: a config file in $OIH_T/conf (mode 0644, folder 0755).
+write_config() {
+    mkdir -p "$OIH_T/conf"
+    chmod 755 "$OIH_T/conf"
+    printf '%s\n' "$2" >"$OIH_T/conf/$1"
+    chmod 644 "$OIH_T/conf/$1"
+}
+
+# The standard config: binary, library (a symlink chain), folder and file, host path = container path.
+write_injtest_config() {
+    write_config injtest.json "{
+  \"description\": \"the integration tests' injection\",
+  \"activation_flag\": \"OCI_INJTEST\",
+  \"binaries\": [\"$INJ/bin/injtest\"],
+  \"libraries\": [\"$INJ/lib/libinjtest.so.1\"],
+  \"directories\": [\"$INJ/etc\"],
+  \"miscellaneous\": [\"$INJ/etc/injtest.conf\"]
+}"
+}
+
+# new_bundle NAME glibc|static [bundle.py options...]: a fresh copy of a rootfs in $OIH_T/b/NAME.
+new_bundle() {
+    local name=$1 kind=$2
+    shift 2
+    BUNDLE=$OIH_T/b/$name
+    rm -rf "$BUNDLE"
+    mkdir -p "$BUNDLE"
+    [ -d "$OIH_T/rootfs-$kind" ] || make_rootfs "$OIH_T/rootfs-$kind" "$kind"
+    cp -a "$OIH_T/rootfs-$kind" "$BUNDLE/rootfs"
+    python3 "$OIH_SOURCE/tests/integration/bundle.py" "$BUNDLE" "$@"
+    export BUNDLE
+}
+
+# The hook registered as a prestart hook with the test configs. With OIH_WRAP set (a list of system
+# calls), the hook runs under tests/helpers/enosys, which makes those calls fail with ENOSYS.
+hook_arg() {
+    local wrap=""
+    [ -n "${OIH_WRAP:-}" ] && wrap="$OIH_HELPERS/enosys,$OIH_WRAP,"
+    echo "${1:-prestart}=$wrap$OIH_HOOK,--config-dir,$OIH_T/conf,--log-level,${2:-info}"
+}
+
+# run_runc NAME: runs the bundle's container with runc, output and status in $output and $status.
+run_runc() {
+    run timeout 120 runc run --bundle "$BUNDLE" "$1"
+    runc delete -f "$1" >/dev/null 2>&1 || true
+}
+
+# crun refuses hybrid cgroups; in a mount namespace of its own without the unified hierarchy it runs
+# (see shared/MACHINE.md).
+run_crun() {
+    run timeout 120 unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; crun run --bundle '$BUNDLE' '$1'"
+    crun delete -f "$1" >/dev/null 2>&1 || true
+}
+
+# The host's mount table, as a text to compare.
+host_mounts() {
+    cat /proc/self/mountinfo
+}
+
+# A canary tree on the host that hostile images aim at; its digest covers names, modes, links and content.
+make_canary() {
+    CANARY=$OIH_T/canary
+    mkdir -p "$CANARY/etc" "$CANARY/lib" "$CANARY/bin"
+    echo "canary secret" >"$CANARY/etc/shadow"
+    echo "canary file" >"$CANARY/victim"
+    cp "$OIH_HELPERS/libinjtest.so.1.2.3" "$CANARY/lib/libcanary.so.1.2.3"
+    export CANARY
+}
+
+canary_digest() {
+    (cd "$CANARY" && find . -printf '%p %y %m %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+
+# A tree's listing (names, types, modes, sizes, link targets), to prove a failure left it as it was.
+tree_listing() {
+    (cd "$1" && find . -printf '%p %y %m %s %l\n' | sort)
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# Hostile images (THREATS.md items 1-3): symlinks at every injected path and at its parents, absolute
+# to "/", relative "../../..", through /proc/self/root, dangling, aimed at a canary tree on the host;
+# an image that ships its own ldconfig; an ld.so.conf that reaches through /proc/1/root.
+# After each run the canary is byte for byte the same and so is the host's mount table; the hook
+# either injected inside the root or failed with a message naming the config.
+# meson runs this file three times: as is, with openat2 failing (ENOSYS, so the user-space walk
+# resolves every path), and with open_tree/move_mount/mount_setattr failing (mount(2) fallback).
+
+load helpers
+
+SEE='echo "bin: $(injtest 2>&1 || echo FAILED)"; echo "file: $(cat "$INJ/etc/injtest.conf" 2>&1)"'
+
+setup_file() {
+    require_root
+    make_test_root
+    make_host_files
+    make_canary
+    write_injtest_config
+}
+
+teardown_file() {
+    remove_test_root
+}
+
+setup() {
+    MOUNTS_BEFORE=$(host_mounts)
+    CANARY_BEFORE=$(canary_digest)
+    new_bundle "t$BATS_TEST_NUMBER" glibc --cmd "$SEE" --env "PATH=$INJ/bin:/bin" --env "INJ=$INJ" \
+        --env OCI_INJTEST=1 --hook "$(hook_arg)"
+    R=$BUNDLE/rootfs
+}
+
+# The invariants of every test here, then: injected (and it works) or refused with a clear line.
+check_outcome() {
+    echo "$output"
+    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
+    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    if [ "$status" -eq 0 ]; then
+        [[ "$output" == *"bin: injtest library loaded"* ]]
+        [[ "$output" == *"file: injtest configuration"* ]]
+    else
+        [[ "$output" == *"$OIH_T/conf/injtest.json"* ]]
+    fi
+}
+
+@test "hostile: the seccomp wrapper really makes its system calls fail" {
+    [ -n "${OIH_WRAP:-}" ] || skip "this run does not wrap the hook"
+    "$OIH_HELPERS/enosys" "$OIH_WRAP" --check
+}
+
+@test "hostile: a parent folder is a symlink to /" {
+    mkdir -p "$R$INJ"
+    ln -s / "$R$INJ/bin"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    # Inside the root, $INJ/bin is /: the binary's mount point was made there.
+    [ "$status" -eq 0 ] && [ -f "$R/injtest" ]
+}
+
+@test "hostile: a parent folder is a relative symlink climbing out with ../../.." {
+    mkdir -p "$R$INJ"
+    ln -s "../../../../../../../../../../..$CANARY/lib" "$R$INJ/lib"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ] && [ -f "$R$CANARY/lib/libinjtest.so.1.2.3" ]
+}
+
+@test "hostile: a parent folder is an absolute symlink to the host's canary" {
+    mkdir -p "$R$INJ"
+    ln -s "$CANARY/etc" "$R$INJ/etc"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ] && [ -f "$R$CANARY/etc/injtest.conf" ]
+}
+
+@test "hostile: a parent folder leads through /proc/self/root" {
+    mkdir -p "$R$INJ"
+    ln -s "/proc/self/root$CANARY/etc" "$R$INJ/etc"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+}
+
+@test "hostile: the whole path is a chain of symlinks through /proc/1/root" {
+    mkdir -p "$R$(dirname "$INJ")"
+    ln -s "/proc/1/root$CANARY" "$R$INJ"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+}
+
+@test "hostile: a parent folder is a dangling symlink" {
+    mkdir -p "$R$INJ"
+    ln -s /nonexistent/place "$R$INJ/etc"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+}
+
+@test "hostile: the binary's destination is a symlink to a host file" {
+    mkdir -p "$R$INJ/bin"
+    ln -s "$CANARY/victim" "$R$INJ/bin/injtest"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+}
+
+@test "hostile: the file's destination is a relative symlink to the host's shadow" {
+    mkdir -p "$R$INJ/etc"
+    ln -s "../../../../../../../../..$CANARY/etc/shadow" "$R$INJ/etc/injtest.conf"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+}
+
+@test "hostile: the library's soname link already points at a host library" {
+    mkdir -p "$R$INJ/lib"
+    ln -s "$CANARY/lib/libcanary.so.1.2.3" "$R$INJ/lib/libinjtest.so.1"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+    [ "$(readlink "$R$INJ/lib/libinjtest.so.1")" = libinjtest.so.1.2.3 ]
+}
+
+@test "hostile: /etc/ld.so.conf.d and ld.so.cache are symlinks to the host" {
+    rm -rf "$R/etc/ld.so.conf.d"
+    ln -s "$CANARY/etc" "$R/etc/ld.so.conf.d"
+    ln -s "$CANARY/etc/shadow" "$R/etc/ld.so.cache"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+}
+
+@test "hostile: the image's own ldconfig is never run" {
+    for p in /sbin/ldconfig /sbin/ldconfig.real /usr/sbin/ldconfig /bin/ldconfig; do
+        mkdir -p "$R$(dirname "$p")"
+        rm -f "$R$p"
+        printf '#!/bin/sh\ntouch /IMAGE-LDCONFIG-RAN\n' >"$R$p"
+        chmod 755 "$R$p"
+    done
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+    [ ! -e "$R/IMAGE-LDCONFIG-RAN" ]
+}
+
+@test "hostile: ld.so.conf reaching the host through /proc/1/root makes ldconfig touch nothing there" {
+    # Before pivot_root, /proc/1/root of the container's procfs is the host's root; the hook detaches
+    # procfs from ldconfig's view. ldconfig would otherwise make the soname link libcanary.so.1 there.
+    printf 'include /etc/ld.so.conf.d/*.conf\n/proc/1/root%s/lib\n/proc/self/root%s/lib\n' "$CANARY" "$CANARY" \
+        >"$R/etc/ld.so.conf"
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+    [ ! -e "$CANARY/lib/libcanary.so.1" ]
+}
