@@ -136,3 +136,30 @@ canary_digest() {
 tree_listing() {
     (cd "$1" && find . -printf '%p %y %m %s %l\n' | sort)
 }
+
+# A stand-in for a runtime, for the few tests that must control the container's mount namespace
+# exactly (no runtime leaves the root on a shared mount at hook time): a process in a new mount
+# namespace (propagation as given: private, or unchanged to stay a peer of the host's mounts),
+# waiting. The test then runs the hook by hand with a state that names this process.
+start_standin() {
+    local propagation=${1:-private}
+    rm -f "$OIH_T/standin-ready"
+    unshare -m --propagation "$propagation" sh -c "touch '$OIH_T/standin-ready'; exec sleep 600" &
+    STANDIN_PID=$!
+    for _ in $(seq 100); do
+        [ -e "$OIH_T/standin-ready" ] && break
+        sleep 0.05
+    done
+    export STANDIN_PID
+}
+
+stop_standin() {
+    [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null && wait "$STANDIN_PID" 2>/dev/null
+    STANDIN_PID=
+}
+
+# The OCI state a runtime would write on the hook's stdin.
+standin_state() {
+    printf '{"ociVersion": "1.0.2", "id": "standin", "status": "created", "pid": %d, "bundle": "%s"}' \
+        "${1:-$STANDIN_PID}" "$BUNDLE"
+}
