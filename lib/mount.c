@@ -207,18 +207,21 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
                                            src->path);
 
         /* target_fd still names what is under the new mount: resolve the path again for the mount's
-         * root, and check that it is ours before changing its flags. */
+         * root, and check that it is ours before changing its flags. If it is not (the path changed
+         * under us), take the bind off target_fd again: umount through its magic link detaches the
+         * mount stacked on it. */
         r = oih_root_open(rootfd, target, O_PATH | O_NOFOLLOW, &top);
         if (r < 0)
-                return oih_error_set_errno(err, -r, "\"%s\": cannot open the new mount", target);
-        if ((r = check_identity(top, src, err)) < 0)
-                return r;
-        if ((r = remount_fd(top, flags, target, err)) < 0) {
-                (void)oih_mount_detach(top);
-                return r;
+                r = oih_error_set_errno(err, -r, "\"%s\": cannot open the new mount", target);
+        else if ((r = check_identity(top, src, err)) >= 0 &&
+                 (r = remount_fd(top, flags, target, err)) >= 0) {
+                *ret_fd = TAKE_FD(top);
+                return 0;
         }
-        *ret_fd = TAKE_FD(top);
-        return 0;
+        if (umount2(to, MNT_DETACH) < 0)
+                log_warning("\"%s\": cannot take the refused bind off again: %s, ignoring", target,
+                            strerror(errno));
+        return r;
 }
 
 int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Path resolution inside a container root (THREATS.md item 1), on a temporary root full of hostile
+ * symlinks, with a real procfs mounted inside it (as runtimes do before the hooks run). Every case runs
+ * twice: with openat2 and with the user-space walk. meson also runs the whole program under a seccomp
+ * filter that makes openat2 fail with ENOSYS, so that the fallback is reached the way it is in the field.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "rootfs.h"
+#include "tap.h"
+#include "util.h"
+
+static char *root, *outside;
+static int rootfd = -1;
+
+static void must(int r, const char *what)
+{
+        if (r < 0)
+                tap_bail(what);
+}
+
+static void make_tree(void)
+{
+        char p[512];
+
+        root = tmpdir_new();
+        outside = tmpdir_new();
+        free(write_file(outside, "marker", "outside the root\n", 0644));
+
+#define AT(rel) (snprintf(p, sizeof(p), "%s/%s", root, rel), p)
+        must(mkdir(AT("e"), 0755), "mkdir e");
+        must(mkdir(AT("e/f"), 0755), "mkdir e/f");
+        must(mkdir(AT("etc"), 0755), "mkdir etc");
+        must(mkdir(AT("proc"), 0755), "mkdir proc");
+        free(write_file(root, "file", "a file in the root\n", 0644));
+        must(symlink("/", AT("slash")), "symlink slash");
+        must(symlink("../../../../../../../../etc", AT("up")), "symlink up");
+        must(symlink("/proc/self/root/etc", AT("magic")), "symlink magic");
+        char self_root[64];
+        snprintf(self_root, sizeof(self_root), "/proc/%d/root", (int)getpid());
+        must(symlink(self_root, AT("pidroot")), "symlink pidroot");
+        must(symlink("/nonexistent/dangling", AT("dangling")), "symlink dangling");
+        must(symlink("/made/by/mkdir", AT("dangling-mk")), "symlink dangling-mk");
+        must(symlink("loop2", AT("loop1")), "symlink loop1");
+        must(symlink("loop1", AT("loop2")), "symlink loop2");
+        must(symlink("file", AT("tofile")), "symlink tofile");
+        must(symlink(outside, AT("abs-outside")), "symlink abs-outside");
+        snprintf(p, sizeof(p), "../../../../../../../..%s", outside);
+        char target[512];
+        snprintf(target, sizeof(target), "%s", p);
+        must(symlink(target, AT("rel-outside")), "symlink rel-outside");
+#undef AT
+
+        /* A procfs inside the root, in a mount namespace of this test's own. */
+        must(unshare(CLONE_NEWNS), "unshare");
+        must(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make-rprivate");
+        snprintf(p, sizeof(p), "%s/proc", root);
+        must(mount("proc", p, "proc", 0, NULL), "mount proc");
+
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        must(rootfd, "open root");
+}
+
+static bool same_file(int fd, const char *rel)
+{
+        struct stat a, b;
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%s", root, rel);
+        return fstat(fd, &a) == 0 && lstat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Resolves path and checks that it lands on root/rel (or fails with `error` when rel is NULL). */
+static void resolves(const char *mode, const char *path, int flags, const char *rel, int error)
+{
+        _cleanup_close_ int fd = -1;
+        int r = oih_root_open(rootfd, path, flags, &fd);
+        if (rel)
+                ok(r == 0 && same_file(fd, rel), "%s: \"%s\" resolves to <root>/%s (r=%d)", mode, path, rel,
+                   r);
+        else
+                ok(r == -error, "%s: \"%s\" fails with %s (r=%d: %s)", mode, path, strerror(error), r,
+                   strerror(r < 0 ? -r : 0));
+}
+
+static char **created;
+
+static int record(void *userdata, const char *path, bool directory)
+{
+        (void)userdata;
+        ok(directory, "created() is told \"%s\" is a folder", path);
+        return strv_extend(&created, path);
+}
+
+static void run_cases(const char *mode)
+{
+        resolves(mode, "/e/f", O_PATH, "e/f", 0);
+        resolves(mode, "/slash/e/f", O_PATH, "e/f", 0);
+        resolves(mode, "/slash/slash/slash/file", O_RDONLY, "file", 0);
+        resolves(mode, "/up", O_PATH | O_DIRECTORY, "etc", 0);
+        resolves(mode, "/../../../e/f", O_PATH, "e/f", 0);
+        resolves(mode, "/e/f/../../../../file", O_RDONLY, "file", 0);
+        resolves(mode, "/abs-outside/marker", O_PATH, NULL, ENOENT);
+        resolves(mode, "/rel-outside/marker", O_PATH, NULL, ENOENT);
+        resolves(mode, "/magic", O_PATH, NULL, ELOOP);
+        resolves(mode, "/pidroot/etc", O_PATH, NULL, ELOOP);
+        resolves(mode, "/proc/self/root/etc", O_PATH, NULL, ELOOP);
+        resolves(mode, "/proc/self/cwd", O_PATH, NULL, ELOOP);
+        resolves(mode, "/dangling", O_PATH, NULL, ENOENT);
+        resolves(mode, "/loop1", O_PATH, NULL, ELOOP);
+        resolves(mode, "/file/below", O_PATH, NULL, ENOTDIR);
+        resolves(mode, "/tofile", O_RDONLY, "file", 0);
+        resolves(mode, "/tofile", O_PATH | O_NOFOLLOW, "tofile", 0);
+        resolves(mode, "/file", O_PATH | O_DIRECTORY, NULL, ENOTDIR);
+        resolves(mode, "/", O_PATH | O_DIRECTORY, ".", 0);
+
+        /* The fd really reads the root's file, never the outside marker. */
+        _cleanup_close_ int fd = -1;
+        char buf[64] = {};
+        ok(oih_root_open(rootfd, "/slash/tofile", O_RDONLY, &fd) == 0 &&
+                   read(fd, buf, sizeof(buf) - 1) > 0 && streq(buf, "a file in the root\n"),
+           "%s: reading through symlinks gives the root's file", mode);
+
+        /* Creating folders: through a symlink to "/", and through a dangling one (made inside the root). */
+        struct oih_owner owner = {.uid = 0, .gid = 0};
+        _cleanup_close_ int d1 = -1, d2 = -1, d3 = -1;
+        char name[64];
+        struct stat st;
+
+        strv_free(created);
+        created = NULL;
+        snprintf(name, sizeof(name), "/slash/new-%s/deeper", mode);
+        ok(oih_root_mkdir_p(rootfd, name, 0750, &owner, record, NULL, &d1) == 0, "%s: mkdir_p \"%s\"", mode,
+           name);
+        snprintf(name, sizeof(name), "new-%s/deeper", mode);
+        ok(same_file(d1, name), "%s: it was made at <root>/%s", mode, name);
+        ok(fstat(d1, &st) == 0 && (st.st_mode & 07777) == 0750,
+           "%s: with the mode asked for (not the umask's)", mode);
+        ok(strv_length(created) == 2, "%s: two folders reported as created", mode);
+        snprintf(name, sizeof(name), "/new-%s/deeper", mode);
+        ok(created && strv_contains(created, name), "%s: reported by their resolved path \"%s\"", mode,
+           name);
+
+        snprintf(name, sizeof(name), "/dangling-mk/made-%s", mode);
+        ok(oih_root_mkdir_p(rootfd, name, 0755, &owner, NULL, NULL, &d2) == 0,
+           "%s: mkdir_p through a dangling link", mode);
+        snprintf(name, sizeof(name), "made/by/mkdir/made-%s", mode);
+        ok(same_file(d2, name), "%s: made at <root>/%s, inside the root", mode, name);
+
+        snprintf(name, sizeof(name), "/abs-outside/made-%s", mode);
+        ok(oih_root_mkdir_p(rootfd, name, 0755, &owner, NULL, NULL, &d3) == 0,
+           "%s: mkdir_p through an absolute link to the outside", mode);
+        char outside_made[512];
+        snprintf(outside_made, sizeof(outside_made), "%s/made-%s", outside, mode);
+        ok(access(outside_made, F_OK) < 0, "%s: nothing was made outside the root", mode);
+
+        _cleanup_close_ int bad = -1;
+        ok(oih_root_mkdir_p(rootfd, "/file/sub", 0755, &owner, NULL, NULL, &bad) == -ENOTDIR,
+           "%s: mkdir_p below a regular file fails with ENOTDIR", mode);
+        ok(oih_root_mkdir_p(rootfd, "/magic/sub", 0755, &owner, NULL, NULL, &bad) == -ELOOP,
+           "%s: mkdir_p through a magic link fails with ELOOP", mode);
+
+        _cleanup_close_ int parent = -1;
+        const char *last = NULL;
+        ok(oih_root_open_parent(rootfd, "/slash/e/f/name", &owner, NULL, NULL, &parent, &last) == 0 &&
+                   same_file(parent, "e/f") && streq(last, "name"),
+           "%s: open_parent gives <root>/e/f and \"name\"", mode);
+        ok(oih_root_open_parent(rootfd, "/", &owner, NULL, NULL, &parent, &last) == -EINVAL,
+           "%s: open_parent refuses \"/\"", mode);
+}
+
+int main(void)
+{
+        if (geteuid() != 0)
+                tap_skip_all("needs root (mount namespaces, procfs)");
+
+        make_tree();
+        run_cases("openat2");
+        oih_rootfs_force_fallback(true);
+        run_cases("walk");
+
+        char marker[512];
+        snprintf(marker, sizeof(marker), "%s/marker", outside);
+        _cleanup_free_ char *text = NULL;
+        int fd = open(marker, O_RDONLY | O_CLOEXEC);
+        ok(fd >= 0 && read_full_fd(fd, 1024, &text, NULL) == 0 && streq(text, "outside the root\n"),
+           "the outside marker is untouched");
+        safe_close(fd);
+
+        char p[512];
+        snprintf(p, sizeof(p), "%s/proc", root);
+        (void)umount2(p, MNT_DETACH);
+        tmpdir_remove(root);
+        tmpdir_remove(outside);
+        strv_free(created);
+        return tap_finish();
+}
