@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stddef.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
@@ -18,6 +19,51 @@ struct oih_json {
                 } c;
         };
 };
+
+/*
+ * A parsed document lives in an arena: nodes, strings and arrays are carved out of a few large chunks
+ * and freed all at once. Every container start parses config.json and each config file; with malloc
+ * per node, allocating and freeing was a third of the hook's work on the no-match path.
+ */
+struct chunk {
+        struct chunk *next;
+        size_t used, size;
+        max_align_t data[];
+};
+
+struct document {
+        struct chunk *chunks;
+        size_t chunk_size; /* about what the text needs: fresh pages are what parsing pays most for */
+        oih_json root;     /* the value oih_json_parse() returns */
+};
+
+static void *arena_alloc(struct document *d, size_t n)
+{
+        n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+        struct chunk *c = d->chunks;
+        if (!c || c->size - c->used < n) {
+                size_t size = n > d->chunk_size ? n : d->chunk_size;
+                c = malloc(sizeof(struct chunk) + size);
+                if (!c)
+                        return NULL;
+                c->next = d->chunks;
+                c->used = 0;
+                c->size = size;
+                d->chunks = c;
+        }
+        void *p = (char *)c->data + c->used;
+        c->used += n;
+        return p;
+}
+
+static void document_free(struct document *d)
+{
+        for (struct chunk *c = d->chunks, *next; c; c = next) {
+                next = c->next;
+                free(c);
+        }
+        free(d);
+}
 
 enum oih_json_type oih_json_type_of(const oih_json *v)
 {
@@ -46,21 +92,8 @@ const char *oih_json_type_name(const oih_json *v)
 
 void oih_json_free(oih_json *v)
 {
-        if (!v)
-                return;
-        if (v->type == OIH_JSON_STRING)
-                free(v->string);
-        else if (v->type == OIH_JSON_ARRAY || v->type == OIH_JSON_OBJECT) {
-                /* Recursion is bounded: the parser refuses nesting beyond OIH_JSON_MAX_DEPTH. */
-                for (size_t i = 0; i < v->c.len; i++) {
-                        oih_json_free(v->c.values[i]);
-                        if (v->c.keys)
-                                free(v->c.keys[i]);
-                }
-                free(v->c.values);
-                free(v->c.keys);
-        }
-        free(v);
+        if (v)
+                document_free((struct document *)((char *)v - offsetof(struct document, root)));
 }
 
 size_t oih_json_length(const oih_json *v)
@@ -124,25 +157,31 @@ bool oih_json_boolean(const oih_json *v, bool *ret)
 
 /* The parser: yajl's event callbacks build the tree on an explicit stack. */
 struct builder {
-        oih_json *root;
+        struct document *doc;
+        bool has_root;
         oih_json *stack[OIH_JSON_MAX_DEPTH];
         size_t depth;
         char *pending_key;
         const char *failure; /* why a callback stopped the parse */
 };
 
-static bool container_append(oih_json *c, char *key, oih_json *v)
+static bool container_append(struct builder *b, oih_json *c, char *key, oih_json *v)
 {
         if (c->c.len == c->c.allocated) {
+                /* Growing in an arena copies: the old arrays stay in the chunk until the end. */
                 size_t n = c->c.allocated ? c->c.allocated * 2 : 4;
-                oih_json **values = reallocarray(c->c.values, n, sizeof(*values));
+                oih_json **values = arena_alloc(b->doc, n * sizeof(*values));
                 if (!values)
                         return false;
+                if (c->c.len)
+                        memcpy(values, c->c.values, c->c.len * sizeof(*values));
                 c->c.values = values;
                 if (c->type == OIH_JSON_OBJECT) {
-                        char **keys = reallocarray(c->c.keys, n, sizeof(*keys));
+                        char **keys = arena_alloc(b->doc, n * sizeof(*keys));
                         if (!keys)
                                 return false;
+                        if (c->c.len)
+                                memcpy(keys, c->c.keys, c->c.len * sizeof(*keys));
                         c->c.keys = keys;
                 }
                 c->c.allocated = n;
@@ -154,53 +193,54 @@ static bool container_append(oih_json *c, char *key, oih_json *v)
         return true;
 }
 
-/* Attaches a new value to the container being built (or makes it the root). Takes v either way. */
+/* Attaches a new value to the container being built (the first value is the root). */
 static int builder_add(struct builder *b, oih_json *v)
 {
         if (!v) {
                 b->failure = "out of memory";
                 return 0;
         }
-        if (b->depth == 0) {
-                b->root = v;
+        if (b->depth == 0)
                 return 1;
-        }
 
         oih_json *parent = b->stack[b->depth - 1];
         char *key = parent->type == OIH_JSON_OBJECT ? TAKE_PTR(b->pending_key) : NULL;
-        if (!container_append(parent, key, v)) {
-                free(key);
-                oih_json_free(v);
+        if (!container_append(b, parent, key, v)) {
                 b->failure = "out of memory";
                 return 0;
         }
         return 1;
 }
 
-static oih_json *value_new(enum oih_json_type type)
+static oih_json *value_new(struct builder *b, enum oih_json_type type)
 {
-        oih_json *v = calloc(1, sizeof(*v));
+        oih_json *v;
+        if (!b->has_root) {
+                v = &b->doc->root;
+                b->has_root = true;
+        } else
+                v = arena_alloc(b->doc, sizeof(*v));
         if (v)
-                v->type = type;
+                *v = (oih_json){.type = type};
         return v;
 }
 
 static int on_null(void *ctx)
 {
-        return builder_add(ctx, value_new(OIH_JSON_NULL));
+        return builder_add(ctx, value_new(ctx, OIH_JSON_NULL));
 }
 
-static int on_boolean(void *ctx, int b)
+static int on_boolean(void *ctx, int boolean)
 {
-        oih_json *v = value_new(OIH_JSON_BOOLEAN);
+        oih_json *v = value_new(ctx, OIH_JSON_BOOLEAN);
         if (v)
-                v->boolean = b;
+                v->boolean = boolean;
         return builder_add(ctx, v);
 }
 
 static int on_integer(void *ctx, long long i)
 {
-        oih_json *v = value_new(OIH_JSON_INTEGER);
+        oih_json *v = value_new(ctx, OIH_JSON_INTEGER);
         if (v)
                 v->integer = i;
         return builder_add(ctx, v);
@@ -208,7 +248,7 @@ static int on_integer(void *ctx, long long i)
 
 static int on_double(void *ctx, double d)
 {
-        oih_json *v = value_new(OIH_JSON_DOUBLE);
+        oih_json *v = value_new(ctx, OIH_JSON_DOUBLE);
         if (v)
                 v->real = d;
         return builder_add(ctx, v);
@@ -220,9 +260,13 @@ static char *string_dup(struct builder *b, const unsigned char *s, size_t len)
                 b->failure = "a string contains a NUL character";
                 return NULL;
         }
-        char *copy = strndup((const char *)s, len);
-        if (!copy)
+        char *copy = arena_alloc(b->doc, len + 1);
+        if (!copy) {
                 b->failure = "out of memory";
+                return NULL;
+        }
+        memcpy(copy, s, len);
+        copy[len] = 0;
         return copy;
 }
 
@@ -232,20 +276,15 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         char *copy = string_dup(b, s, len);
         if (!copy)
                 return 0;
-        oih_json *v = value_new(OIH_JSON_STRING);
-        if (!v) {
-                free(copy);
-                b->failure = "out of memory";
-                return 0;
-        }
-        v->string = copy;
+        oih_json *v = value_new(b, OIH_JSON_STRING);
+        if (v)
+                v->string = copy;
         return builder_add(b, v);
 }
 
 static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
         struct builder *b = ctx;
-        free(b->pending_key);
         b->pending_key = string_dup(b, s, len);
         return b->pending_key != NULL;
 }
@@ -256,7 +295,7 @@ static int open_container(struct builder *b, enum oih_json_type type)
                 b->failure = "nested too deeply";
                 return 0;
         }
-        oih_json *v = value_new(type);
+        oih_json *v = value_new(b, type);
         if (!builder_add(b, v))
                 return 0;
         b->stack[b->depth++] = v;
@@ -330,9 +369,16 @@ int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err
         if (memchr(text, 0, len))
                 return oih_error_set(err, EINVAL, "contains a NUL byte: not a JSON text");
 
-        yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
-        if (!h)
+        b.doc = calloc(1, sizeof(*b.doc));
+        if (!b.doc)
                 return oih_error_set(err, ENOMEM, "out of memory");
+        /* A tree takes about three times its text; later chunks (rarely needed) are as large. */
+        b.doc->chunk_size = len < 1024 ? 4096 - sizeof(struct chunk) : 3 * len;
+        yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
+        if (!h) {
+                document_free(b.doc);
+                return oih_error_set(err, ENOMEM, "out of memory");
+        }
         (void)yajl_config(h, yajl_allow_comments, 1);
 
         yajl_status s = yajl_parse(h, (const unsigned char *)text, len);
@@ -340,16 +386,15 @@ int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err
                 s = yajl_complete_parse(h);
         if (s != yajl_status_ok)
                 r = parse_failure(err, h, text, len, s == yajl_status_client_canceled ? b.failure : NULL);
-        else if (!b.root)
+        else if (!b.has_root)
                 r = oih_error_set(err, EINVAL, "empty: not a JSON text");
 
         yajl_free(h);
-        free(b.pending_key);
         if (r < 0) {
-                oih_json_free(b.root);
+                document_free(b.doc);
                 return r;
         }
-        *ret = b.root;
+        *ret = &b.doc->root;
         return 0;
 }
 

@@ -25,7 +25,8 @@ enum oih_json_type {
 
 typedef struct oih_json oih_json;
 
-/* Parses text[0..len), which must not contain a NUL byte. Errors say "line L, column C: what". */
+/* Parses text[0..len), which must not contain a NUL byte. Errors say "line L, column C: what".
+ * Values live as long as the document: oih_json_free() takes the value this returned, nothing else. */
 int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err);
 void oih_json_free(oih_json *v);
 
