@@ -25,6 +25,7 @@ struct args {
         int log_level;
         enum oih_log_target log_target;
         char *bundle;
+        char *modules_dir;
         bool json;
 };
 
@@ -47,6 +48,8 @@ static void help(void)
                "                          (default: %s, then %s)\n"
                "  -l, --log-level LEVEL   error, warning (default), info or debug\n"
                "  -t, --log-target TARGET stderr (default) or syslog\n"
+               "  -m, --modules-dir DIR   where libkmod looks for kernel modules (default: the\n"
+               "                          running kernel's /lib/modules folder)\n"
                "  -b, --bundle DIR        plan: the container's bundle, instead of a state on stdin\n"
                "  -j, --json              plan: print the plan as JSON\n"
                "  -h, --help              show this help\n"
@@ -74,20 +77,21 @@ static int usage_error(const char *fmt, ...)
 static int parse_args(int argc, char **argv, struct args *a)
 {
         static const struct option options[] = {
-                {"config-dir", required_argument, NULL, 'c'},
-                {"log-level", required_argument, NULL, 'l'},
-                {"log-target", required_argument, NULL, 't'},
-                {"bundle", required_argument, NULL, 'b'},
-                {"json", no_argument, NULL, 'j'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
+                { "config-dir", required_argument, NULL, 'c' },
+                { "log-level", required_argument, NULL, 'l' },
+                { "log-target", required_argument, NULL, 't' },
+                { "bundle", required_argument, NULL, 'b' },
+                { "modules-dir", required_argument, NULL, 'm' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         const char *command = NULL;
         int c, r;
 
         /* A leading '-' returns operands in place (as option 1), whatever POSIXLY_CORRECT says. */
-        while ((c = getopt_long(argc, argv, "-c:l:t:b:jhV", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "-c:l:t:b:m:jhV", options, NULL)) >= 0) {
                 switch (c) {
                 case 1:
                         if (command)
@@ -115,6 +119,12 @@ static int parse_args(int argc, char **argv, struct args *a)
                         free(a->bundle);
                         a->bundle = strdup(optarg);
                         if (!a->bundle)
+                                return -ENOMEM;
+                        break;
+                case 'm':
+                        free(a->modules_dir);
+                        a->modules_dir = strdup(optarg);
+                        if (!a->modules_dir)
                                 return -ENOMEM;
                         break;
                 case 'j':
@@ -146,7 +156,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         return 1;
 }
 
-static int run_hook(char *const *dirs)
+static int run_hook(const struct oih_options *options)
 {
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_(oih_state_freep) struct oih_state *state = NULL;
@@ -156,7 +166,7 @@ static int run_hook(char *const *dirs)
                 return EXIT_FAILURE;
         }
         oih_log_set_container(state->id);
-        if (oih_hook_run(dirs, state, &err) < 0) {
+        if (oih_hook_run(options, state, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -203,7 +213,7 @@ static int run_plan(char *const *dirs, const char *bundle, bool json)
 
 int main(int argc, char **argv)
 {
-        struct args a = {.log_level = OIH_LOG_WARNING, .log_target = OIH_LOG_STDERR};
+        struct args a = { .log_level = OIH_LOG_WARNING, .log_target = OIH_LOG_STDERR };
         int r;
 
         /* Nothing the hook does depends on its environment, which the runtime (and through it, an
@@ -214,6 +224,7 @@ int main(int argc, char **argv)
         if (r <= 0) {
                 strv_free(a.config_dirs);
                 free(a.bundle);
+                free(a.modules_dir);
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         }
 
@@ -228,10 +239,11 @@ int main(int argc, char **argv)
                 r = run_plan(dirs, a.bundle, a.json);
                 break;
         default:
-                r = run_hook(dirs);
+                r = run_hook(&(struct oih_options){ .config_dirs = dirs, .modules_dir = a.modules_dir });
         }
 
         strv_free(a.config_dirs);
         free(a.bundle);
+        free(a.modules_dir);
         return r;
 }

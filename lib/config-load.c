@@ -6,7 +6,7 @@
 #include "config-load.h"
 #include "log.h"
 
-char *const oih_default_config_dirs[] = {OIH_SYSCONF_CONFIG_DIR, OIH_RUNTIME_CONFIG_DIR, NULL};
+char *const oih_default_config_dirs[] = { OIH_SYSCONF_CONFIG_DIR, OIH_RUNTIME_CONFIG_DIR, NULL };
 
 void oih_config_set_free(struct oih_config_set *s)
 {

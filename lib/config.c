@@ -196,9 +196,19 @@ static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, con
                                         path = oih_json_string(val);
                                 else
                                         container_path = oih_json_string(val);
+                        } else if (kind == OIH_KIND_DEVICE && (streq(key, "major") || streq(key, "minor"))) {
+                                int64_t number;
+                                if (!oih_json_integer(val, &number) || number < 0 || number > UINT32_MAX)
+                                        problem(p, "%s.%s: expected a device number from 0 to %u", where,
+                                                key, UINT32_MAX);
+                                else if (streq(key, "major"))
+                                        e->major = number;
+                                else
+                                        e->minor = number;
                         } else if (!streq(key, "optional"))
-                                problem(p, "%s: unknown key \"%s\" (known: path, container_path, optional)",
-                                        where, key);
+                                problem(p,
+                                        "%s: unknown key \"%s\" (known: path, container_path, optional%s)",
+                                        where, key, kind == OIH_KIND_DEVICE ? ", major, minor" : "");
                 }
                 e->optional = optional_flag(p, oih_json_object_get(v, "optional"), where);
                 if (!path && !oih_json_object_get(v, "path"))
@@ -306,7 +316,7 @@ static void parse_entries(struct parser *p, enum oih_kind kind, const oih_json *
 
         for (size_t i = 0; i < n; i++) {
                 struct oih_entry *e = &p->c->entries[p->c->n_entries++];
-                *e = (struct oih_entry){.kind = kind, .index = (unsigned)i};
+                *e = (struct oih_entry){ .kind = kind, .index = (unsigned)i, .major = -1, .minor = -1 };
                 if (kind == OIH_KIND_MOUNT)
                         parse_mount_entry(p, i, oih_json_array_at(v, i), e);
                 else
@@ -395,7 +405,7 @@ int oih_config_parse(const char *file, const char *text, size_t len, struct oih_
 {
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_json_ oih_json *root = NULL;
-        struct parser p = {.c = config_new(file)};
+        struct parser p = { .c = config_new(file) };
 
         if (!p.c)
                 return -ENOMEM;

@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "util.h"
 
 enum oih_kind {
@@ -37,6 +39,8 @@ struct oih_entry {
         bool optional;
         bool glob;
         unsigned mount_flags; /* OIH_MOUNT_*: mounts only */
+        int64_t major;        /* devices: the number the host node must have, or -1 for any */
+        int64_t minor;
 };
 
 enum oih_inject_mode {

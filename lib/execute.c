@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "execute.h"
 #include "files.h"
 #include "ldcache.h"
 #include "log.h"
 #include "mount-options.h"
+#include "modules.h"
 #include "mount.h"
 #include "namespace.h"
 #include "util.h"
@@ -29,6 +32,7 @@ struct execution {
         struct oih_place place;
         struct oih_undo undo;
         struct oih_shared_mounts shared;
+        struct oih_cgroup cgroup;
 };
 
 /* Why an operation failed, in words that tell the user what to do. */
@@ -110,10 +114,6 @@ static int take_source(struct execution *x, const struct oih_op *op, struct sour
                 if (x->ldconfig_fd < 0)
                         return oih_ldconfig_load(&x->ldconfig_fd, err);
                 return 0;
-        case OIH_OP_MODULE:
-                /* Modules are loaded by the devices step (issue 4); nothing to take here. */
-                return oih_error_set(err, ENOSYS, "%s: loading kernel module \"%s\" is not supported yet",
-                                     op->config, op->source);
         default:
                 return 0;
         }
@@ -133,9 +133,19 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
         unsigned flags = op->mount_flags;
         int r;
 
-        if (op->type == OIH_OP_DEVICE)
-                /* A device bound from the host in a user namespace: usable, never a way to set-id. */
+        if (op->type == OIH_OP_DEVICE) {
+                /* A device bound from the host in a user namespace: usable, never a way to set-id. The
+                 * host node's owner and mode apply there, and a bind cannot change them. */
                 flags = OIH_MOUNT_NOSUID | OIH_MOUNT_NOEXEC;
+                bool user_ok = op->uid == x->place.owner.uid && (op->mode & 0600) == 0600;
+                bool group_ok = op->gid == x->place.owner.gid && (op->mode & 0060) == 0060;
+                if (!user_ok && !group_ok && (op->mode & 0006) != 0006)
+                        log_warning("%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u: the "
+                                    "container's root user (host %u:%u) cannot open it; widen the host node's "
+                                    "mode or group (a udev rule)",
+                                    op->config, op->source, op->mode & 07777, op->uid, op->gid, x->place.owner.uid,
+                                    x->place.owner.gid);
+        }
 
         r = dir ? oih_mount_point_dir(&x->place, op->target, &target_fd)
                 : oih_mount_point_file(&x->place, op->target, &target_fd);
@@ -222,6 +232,56 @@ static int do_op(struct execution *x, const struct oih_op *op, struct source *s,
         }
 }
 
+/* The modules of the plan, all loaded by one run of the helper, before anything else. */
+static int load_modules(const struct oih_plan *plan, const char *modules_dir, oih_error **err)
+{
+        _cleanup_strv_free_ char **names = NULL;
+
+        for (size_t i = 0; i < plan->n; i++)
+                if (plan->ops[i].type == OIH_OP_MODULE && strv_extend(&names, plan->ops[i].source) < 0)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+        if (!names)
+                return 0;
+
+        int r = oih_modules_load(names, modules_dir, err);
+        if (r < 0) {
+                /* Name the config of the first module: the helper's line names the module itself. */
+                for (size_t i = 0; i < plan->n; i++)
+                        if (plan->ops[i].type == OIH_OP_MODULE) {
+                                oih_error_prefix(err, "%s", plan->ops[i].config);
+                                break;
+                        }
+        }
+        return r;
+}
+
+/* The injected devices, each once: what the container's cgroup must allow. */
+static int device_rules(const struct oih_plan *plan, struct oih_device_rule **ret, size_t *ret_n)
+{
+        _cleanup_free_ struct oih_device_rule *rules = calloc(plan->n ?: 1, sizeof(*rules));
+        size_t n = 0;
+
+        if (!rules)
+                return -ENOMEM;
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct oih_op *o = &plan->ops[i];
+                if (o->type != OIH_OP_DEVICE)
+                        continue;
+                struct oih_device_rule rule = { .type = S_ISBLK(o->mode) ? 'b' : 'c',
+                                                .major = major(o->rdev),
+                                                .minor = minor(o->rdev) };
+                bool seen = false;
+                for (size_t j = 0; j < n; j++)
+                        seen = seen || (rules[j].type == rule.type && rules[j].major == rule.major &&
+                                        rules[j].minor == rule.minor);
+                if (!seen)
+                        rules[n++] = rule;
+        }
+        *ret = TAKE_PTR(rules);
+        *ret_n = n;
+        return 0;
+}
+
 static void execution_done(struct execution *x)
 {
         for (size_t i = 0; x->sources && i < x->plan->n; i++) {
@@ -233,20 +293,24 @@ static void execution_done(struct execution *x)
         safe_close(x->ldconfig_fd);
         safe_close(x->place.rootfd);
         oih_shared_mounts_done(&x->shared);
+        oih_cgroup_done(&x->cgroup);
         oih_undo_done(&x->undo);
 }
 
 int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const struct oih_state *state,
-                oih_error **err)
+                const char *modules_dir, oih_error **err)
 {
         struct execution x = {
                 .plan = plan,
                 .spec = spec,
                 .ldconfig_fd = -1,
                 .userns = oih_spec_has_namespace(spec, "user"),
-                .place = {.rootfd = -1},
+                .place = { .rootfd = -1 },
+                .cgroup = { .v1_fd = -1, .v2_fd = -1 },
         };
+        _cleanup_free_ struct oih_device_rule *rules = NULL;
         _cleanup_close_ int nsfd = -1;
+        size_t n_rules = 0;
         int r;
 
         if (!oih_spec_has_namespace(spec, "mount"))
@@ -274,6 +338,14 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 x.sources[i].fd = -1;
 
         /* Step 1: in the host's mount namespace. */
+        if ((r = load_modules(plan, modules_dir, err)) < 0)
+                goto finish;
+        if (device_rules(plan, &rules, &n_rules) < 0) {
+                r = oih_error_set(err, ENOMEM, "out of memory");
+                goto finish;
+        }
+        if (n_rules > 0 && (r = oih_cgroup_open(state->pid, &x.cgroup, err)) < 0)
+                goto finish;
         for (size_t i = 0; i < plan->n; i++)
                 if ((r = take_source(&x, &plan->ops[i], &x.sources[i], err)) < 0)
                         goto finish;
@@ -295,11 +367,30 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 goto finish;
         }
 
+        /* In a user namespace, create everything as the container's root user: its filesystems (the /dev
+         * tmpfs, at least) refuse files of a host user they cannot map, and it is all the hook needs. */
+        uid_t saved_fsuid = 0;
+        gid_t saved_fsgid = 0;
+        if (x.userns) {
+                saved_fsgid = (gid_t)setfsgid(x.place.owner.gid);
+                saved_fsuid = (uid_t)setfsuid(x.place.owner.uid);
+        }
         for (size_t i = 0; i < plan->n; i++)
                 if ((r = do_op(&x, &plan->ops[i], &x.sources[i], err)) < 0)
                         break;
+        if (x.userns) {
+                (void)setfsuid(saved_fsuid);
+                (void)setfsgid(saved_fsgid);
+        }
 
         /* Step 3. */
+        if (r >= 0 && n_rules > 0) {
+                r = oih_cgroup_allow_devices(&x.cgroup, rules, n_rules, err);
+                if (r < 0)
+                        oih_error_prefix(err, "%s: allowing the injected devices", plan->configs[0]);
+        }
+
+        /* Step 4. */
         if (r < 0)
                 oih_undo_rollback(&x.undo);
         else {

@@ -156,13 +156,13 @@ static int make_file(const struct oih_place *p, int dfd, const char *name, void 
 
 int oih_place_copy(const struct oih_place *p, const char *path, int src_fd, mode_t mode)
 {
-        struct content c = {.src_fd = src_fd, .mode = mode};
+        struct content c = { .src_fd = src_fd, .mode = mode };
         return place(p, path, make_file, &c);
 }
 
 int oih_place_data(const struct oih_place *p, const char *path, const char *data, size_t len, mode_t mode)
 {
-        struct content c = {.src_fd = -1, .data = data, .len = len, .mode = mode};
+        struct content c = { .src_fd = -1, .data = data, .len = len, .mode = mode };
         return place(p, path, make_file, &c);
 }
 
@@ -239,13 +239,13 @@ int oih_place_node(const struct oih_place *p, const char *path, mode_t mode, dev
             st.st_rdev == rdev)
                 return 0;
 
-        struct node n = {.mode = mode, .rdev = rdev, .uid = uid, .gid = gid};
+        struct node n = { .mode = mode, .rdev = rdev, .uid = uid, .gid = gid };
         return place_in(p, dfd, path, name, make_node, &n);
 }
 
 static int make_empty(const struct oih_place *p, int dfd, const char *name, void *userdata)
 {
-        struct content c = {.src_fd = -1, .mode = 0644};
+        struct content c = { .src_fd = -1, .mode = 0644 };
         return make_file(p, dfd, name, &c);
 }
 

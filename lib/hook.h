@@ -7,4 +7,10 @@
 
 #include "state.h"
 
-int oih_hook_run(char *const *dirs, const struct oih_state *state, oih_error **err);
+/* What the command line can change about hook mode. */
+struct oih_options {
+        char *const *config_dirs;
+        const char *modules_dir; /* NULL: the running kernel's /lib/modules */
+};
+
+int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err);

@@ -221,7 +221,7 @@ static oih_json *value_new(struct builder *b, enum oih_json_type type)
         } else
                 v = arena_alloc(b->doc, sizeof(*v));
         if (v)
-                *v = (oih_json){.type = type};
+                *v = (oih_json){ .type = type };
         return v;
 }
 

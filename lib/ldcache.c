@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <elf.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -9,16 +8,16 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "caps.h"
 #include "ldcache.h"
 #include "log.h"
+#include "spawn.h"
 #include "util.h"
 
 /* Debian ships a wrapper script at /sbin/ldconfig on some releases and the binary as ldconfig.real. */
-static const char *const ldconfig_paths[] = {"/sbin/ldconfig.real", "/sbin/ldconfig", "/usr/sbin/ldconfig"};
+static const char *const ldconfig_paths[] = { "/sbin/ldconfig.real", "/sbin/ldconfig",
+                                              "/usr/sbin/ldconfig" };
 
 /* The ELF has no PT_INTERP: it needs no dynamic loader, so it loads nothing from the root it runs in. */
 static int elf_is_static(const char *data, size_t len, bool *ret)
@@ -283,11 +282,11 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
                 int resource;
                 rlim_t limit;
         } limits[] = {
-                {RLIMIT_CPU, OIH_LDCONFIG_TIMEOUT_SEC},
-                {RLIMIT_AS, 1024ULL * 1024 * 1024},
-                {RLIMIT_FSIZE, 256ULL * 1024 * 1024},
-                {RLIMIT_NOFILE, 256},
-                {RLIMIT_CORE, 0},
+                { RLIMIT_CPU, OIH_LDCONFIG_TIMEOUT_SEC },
+                { RLIMIT_AS, 1024ULL * 1024 * 1024 },
+                { RLIMIT_FSIZE, 256ULL * 1024 * 1024 },
+                { RLIMIT_NOFILE, 256 },
+                { RLIMIT_CORE, 0 },
         };
         _cleanup_free_ char *root = NULL;
         char fdlink[64];
@@ -331,27 +330,17 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
         if (r < 0)
                 child_fail(STDERR_FILENO, "dropping privileges", -r);
 
-        char *const argv[] = {(char *)"ldconfig", NULL};
-        char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+        char *const argv[] = { (char *)"ldconfig", NULL };
+        char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
         syscall(SYS_execveat, ldconfig_fd, "", argv, envp, AT_EMPTY_PATH);
         child_fail(STDERR_FILENO, "executing ldconfig", errno);
 }
 
-static int monotonic_ms(int64_t *ret)
-{
-        struct timespec ts;
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                return negative_errno();
-        *ret = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        return 0;
-}
-
 int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err)
 {
+        struct oih_helper_result result;
         int pipefd[2];
-        char out[4096];
-        size_t out_len = 0;
-        int64_t start, now;
+        char how[64];
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return oih_error_set_errno(err, errno, "pipe");
@@ -365,50 +354,12 @@ int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
                 run_child(rootfd, ldconfig_fd, owner, wr);
         wr = safe_close(wr);
 
-        bool killed = false;
-        (void)monotonic_ms(&start);
-        for (bool eof = false; !eof;) {
-                (void)monotonic_ms(&now);
-                int64_t left = (int64_t)OIH_LDCONFIG_TIMEOUT_SEC * 1000 - (now - start);
-                if (left <= 0) {
-                        (void)kill(pid, SIGKILL);
-                        killed = true;
-                        break;
-                }
-                struct pollfd pfd = {.fd = rd, .events = POLLIN};
-                int k = poll(&pfd, 1, (int)left);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        continue;
-                ssize_t m = read(rd, out + out_len, sizeof(out) - 1 - out_len);
-                if (m <= 0)
-                        eof = true;
-                else if ((out_len += (size_t)m) >= sizeof(out) - 1)
-                        out_len = 0; /* keep the newest lines only */
-        }
-        out[out_len] = 0;
-
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return oih_error_set_errno(err, errno, "waitpid");
-
-        /* The last line of what ldconfig said, for the message. */
-        while (out_len > 0 && out[out_len - 1] == '\n')
-                out[--out_len] = 0;
-        const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
-        if (*out)
-                log_debug("ldconfig said: %s", out);
-
-        if (killed)
-                return oih_error_set(err, ETIMEDOUT,
-                                     "ldconfig did not finish within %d seconds and was killed",
-                                     OIH_LDCONFIG_TIMEOUT_SEC);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return oih_error_set(err, EIO, "ldconfig failed (%s %d)%s%s",
-                                     WIFEXITED(status) ? "exit status" : "signal",
-                                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                                     *last ? ": " : "", last);
+        int r = oih_helper_wait(pid, rd, OIH_LDCONFIG_TIMEOUT_SEC, &result);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "waiting for ldconfig");
+        if (!oih_helper_ok(&result))
+                return oih_error_set(err, result.timed_out ? ETIMEDOUT : EIO, "ldconfig failed (%s)%s%s",
+                                     oih_helper_describe(&result, how, sizeof(how)),
+                                     *result.last_line ? ": " : "", result.last_line);
         return 0;
 }

@@ -90,10 +90,10 @@ int oih_log_level_from_string(const char *s)
                 const char *name;
                 int level;
         } levels[] = {
-                {"error", OIH_LOG_ERROR},
-                {"warning", OIH_LOG_WARNING},
-                {"info", OIH_LOG_INFO},
-                {"debug", OIH_LOG_DEBUG},
+                { "error", OIH_LOG_ERROR },
+                { "warning", OIH_LOG_WARNING },
+                { "info", OIH_LOG_INFO },
+                { "debug", OIH_LOG_DEBUG },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(levels); i++)

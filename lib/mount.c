@@ -44,7 +44,7 @@ static int check_identity(int fd, const struct oih_mount_source *s, oih_error **
 int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recursive,
                           struct oih_mount_source *ret, oih_error **err)
 {
-        struct oih_mount_source s = {.fd = -1, .dev = dev, .ino = ino, .recursive = recursive};
+        struct oih_mount_source s = { .fd = -1, .dev = dev, .ino = ino, .recursive = recursive };
         int r;
 
         s.path = strdup(host_path);

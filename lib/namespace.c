@@ -7,8 +7,8 @@
 #include "namespace.h"
 #include "util.h"
 
-#define STAGE_ADVICE                                                                                         \
-        "the hook runs inside the container's namespaces already (a createContainer or startContainer "    \
+#define STAGE_ADVICE                                                                                    \
+        "the hook runs inside the container's namespaces already (a createContainer or startContainer " \
         "hook); register it as prestart or createRuntime instead"
 
 /*
@@ -96,6 +96,6 @@ int oih_container_root_owner(pid_t pid, const struct oih_spec *spec, struct oih_
                         return oih_error_set(err, ERANGE,
                                              "the container's root group is not mapped to a host group");
         }
-        *ret = (struct oih_owner){.uid = uid, .gid = gid};
+        *ret = (struct oih_owner){ .uid = uid, .gid = gid };
         return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <glob.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -238,7 +239,7 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
                         r = oih_error_set(err, ENOMEM, "out of memory");
                         goto finish;
                 }
-                links[n_links++] = (struct link){.target = TAKE_PTR(t), .text = TAKE_PTR(text)};
+                links[n_links++] = (struct link){ .target = TAKE_PTR(t), .text = TAKE_PTR(text) };
                 free(h);
                 h = TAKE_PTR(next_h);
                 t = TAKE_PTR(next_t);
@@ -287,10 +288,24 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
         const char *expected = NULL;
         switch (e->kind) {
         case OIH_KIND_DEVICE:
-                if (type == S_IFCHR || type == S_IFBLK)
-                        return add_op(p, c, OIH_OP_DEVICE, e->kind, host, container, &st, 0, err);
-                expected = "a device node";
-                break;
+                if (type != S_IFCHR && type != S_IFBLK) {
+                        expected = "a device node";
+                        break;
+                }
+                /* The config may name the device it means: a node with another number is refused. */
+                if ((e->major >= 0 && major(st.st_rdev) != e->major) ||
+                    (e->minor >= 0 && minor(st.st_rdev) != e->minor)) {
+                        char want_major[24] = "*", want_minor[24] = "*";
+                        if (e->major >= 0)
+                                snprintf(want_major, sizeof(want_major), "%" PRId64, e->major);
+                        if (e->minor >= 0)
+                                snprintf(want_minor, sizeof(want_minor), "%" PRId64, e->minor);
+                        return entry_error(err, ESTALE, c, e, host,
+                                           "is device %u:%u on the host, not the %s:%s the config names; "
+                                           "refusing it",
+                                           major(st.st_rdev), minor(st.st_rdev), want_major, want_minor);
+                }
+                return add_op(p, c, OIH_OP_DEVICE, e->kind, host, container, &st, 0, err);
         case OIH_KIND_BINARY:
         case OIH_KIND_FILE:
                 if (type == S_IFREG) {
@@ -428,8 +443,9 @@ int oih_plan_finish(struct oih_plan *p)
                         if (p->ops[i].type == t)
                                 sorted[k++] = p->ops[i];
         if (dirs)
-                sorted[k++] = (struct oih_op){
-                        .type = OIH_OP_LDCACHE, .kind = OIH_KIND_LIBRARY, .dirs = TAKE_PTR(dirs)};
+                sorted[k++] = (struct oih_op){ .type = OIH_OP_LDCACHE,
+                                               .kind = OIH_KIND_LIBRARY,
+                                               .dirs = TAKE_PTR(dirs) };
 
         free(p->ops);
         p->ops = sorted;

@@ -281,7 +281,7 @@ int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
 int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
                      oih_created_fn created, void *userdata, int *ret_fd)
 {
-        struct mkdir_args mk = {.mode = mode, .owner = owner, .created = created, .userdata = userdata};
+        struct mkdir_args mk = { .mode = mode, .owner = owner, .created = created, .userdata = userdata };
 
         /* Usually everything is there already: one openat2 call. */
         int r = oih_root_open(rootfd, path, O_PATH | O_DIRECTORY, ret_fd);

@@ -11,7 +11,7 @@
 int oih_undo_add(struct oih_undo *u, enum oih_undo_kind kind, const char *path, const char *backup,
                  dev_t dev, ino_t ino)
 {
-        struct oih_undo_entry e = {.kind = kind, .dev = dev, .ino = ino};
+        struct oih_undo_entry e = { .kind = kind, .dev = dev, .ino = ino };
 
         e.path = strdup(path);
         e.backup = backup ? strdup(backup) : NULL;

@@ -33,8 +33,8 @@ static void write_text(const char *path, const char *text)
 /* 10 configs such as a host would have, none activated by the container below. */
 static void make_configs(void)
 {
-        static const char *const names[] = {"dri", "fuse", "kvm", "nvidia", "onload",
-                                            "snd", "tun",  "x11", "fpga",   "infiniband"};
+        static const char *const names[] = { "dri", "fuse", "kvm", "nvidia", "onload",
+                                             "snd", "tun",  "x11", "fpga",   "infiniband" };
         char p[512], text[2048];
 
         snprintf(p, sizeof(p), "%s/conf", dir);
@@ -158,8 +158,8 @@ int main(int argc, char **argv)
 
         char conf[600];
         snprintf(conf, sizeof(conf), "%s/conf", dir);
-        char *hook[] = {argv[1], (char *)"--config-dir", conf, NULL};
-        char *trivial[] = {argv[2], NULL};
+        char *hook[] = { argv[1], (char *)"--config-dir", conf, NULL };
+        char *trivial[] = { argv[2], NULL };
         double *h = calloc((size_t)rounds, sizeof(double)), *t = calloc((size_t)rounds, sizeof(double));
 
         for (int i = 0; i < 20; i++) { /* warm the caches */

@@ -22,9 +22,9 @@ static const struct {
         const char *name;
         long nr;
 } known[] = {
-        {"openat2", SYS_openat2},       {"open_tree", SYS_open_tree},
-        {"move_mount", SYS_move_mount}, {"mount_setattr", SYS_mount_setattr},
-        {"fsopen", SYS_fsopen},         {"statx", SYS_statx},
+        { "openat2", SYS_openat2 },       { "open_tree", SYS_open_tree },
+        { "move_mount", SYS_move_mount }, { "mount_setattr", SYS_mount_setattr },
+        { "fsopen", SYS_fsopen },         { "statx", SYS_statx },
 };
 
 int main(int argc, char **argv)
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
         free(list);
 
-        struct sock_fprog prog = {.len = (unsigned short)n, .filter = filter};
+        struct sock_fprog prog = { .len = (unsigned short)n, .filter = filter };
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
             prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
                 perror("enosys: seccomp");

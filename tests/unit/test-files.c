@@ -67,9 +67,10 @@ static void setup(void)
         free(write_file(root, "etc/existing", "the image's file\n", 0644));
         if (mkdir(at("etc/folder"), 0755) < 0)
                 tap_bail("mkdir");
-        undo = (struct oih_undo){.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)};
-        place = (struct oih_place){
-                .rootfd = undo.rootfd, .owner = {.uid = 1234, .gid = 5678}, .undo = &undo};
+        undo = (struct oih_undo){ .rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) };
+        place = (struct oih_place){ .rootfd = undo.rootfd,
+                                    .owner = { .uid = 1234, .gid = 5678 },
+                                    .undo = &undo };
 }
 
 static void test_replace_symlink_and_commit(void)

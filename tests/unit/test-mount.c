@@ -81,7 +81,7 @@ static void test_bind_lands_on_fd(const char *mode)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
-        struct oih_mount_source src = {.fd = -1};
+        struct oih_mount_source src = { .fd = -1 };
         _cleanup_close_ int target = -1, mnt = -1;
 
         fixture_new(&f);
@@ -120,7 +120,7 @@ static void test_bind_flags_and_privacy(const char *mode)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
-        struct oih_mount_source src = {.fd = -1};
+        struct oih_mount_source src = { .fd = -1 };
         _cleanup_close_ int target = -1, mnt = -1;
 
         fixture_new(&f);
@@ -156,7 +156,7 @@ static void test_source_identity(void)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
-        struct oih_mount_source src = {.fd = -1};
+        struct oih_mount_source src = { .fd = -1 };
 
         fixture_new(&f);
         _cleanup_free_ char *src_path = path_in(f.host, "source");

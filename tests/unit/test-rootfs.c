@@ -125,7 +125,7 @@ static void run_cases(const char *mode)
            "%s: reading through symlinks gives the root's file", mode);
 
         /* Creating folders: through a symlink to "/", and through a dangling one (made inside the root). */
-        struct oih_owner owner = {.uid = 0, .gid = 0};
+        struct oih_owner owner = { .uid = 0, .gid = 0 };
         _cleanup_close_ int d1 = -1, d2 = -1, d3 = -1;
         char name[64];
         struct stat st;

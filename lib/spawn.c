@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "log.h"
+#include "spawn.h"
+
+static int64_t monotonic_ms(void)
+{
+        struct timespec ts;
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int oih_helper_wait(pid_t pid, int out_fd, int timeout_sec, struct oih_helper_result *ret)
+{
+        char out[4096];
+        size_t len = 0;
+        int64_t deadline = monotonic_ms() + (int64_t)timeout_sec * 1000;
+
+        *ret = (struct oih_helper_result){};
+        for (;;) {
+                int64_t left = deadline - monotonic_ms();
+                if (left <= 0) {
+                        (void)kill(pid, SIGKILL);
+                        ret->timed_out = true;
+                        break;
+                }
+                struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
+                int k = poll(&pfd, 1, (int)left);
+                if (k < 0 && errno != EINTR)
+                        return negative_errno();
+                if (k <= 0)
+                        continue;
+                ssize_t m = read(out_fd, out + len, sizeof(out) - 1 - len);
+                if (m < 0 && errno == EINTR)
+                        continue;
+                if (m <= 0)
+                        break;
+                len += (size_t)m;
+                if (len >= sizeof(out) - 1) {
+                        /* Keep the newest text only. */
+                        memmove(out, out + len / 2, len - len / 2);
+                        len -= len / 2;
+                }
+        }
+        out[len] = 0;
+
+        while (waitpid(pid, &ret->status, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+
+        while (len > 0 && out[len - 1] == '\n')
+                out[--len] = 0;
+        if (*out)
+                log_debug("helper %d said: %s", (int)pid, out);
+        const char *last = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+        size_t l = strnlen(last, sizeof(ret->last_line) - 1);
+        memcpy(ret->last_line, last, l);
+        ret->last_line[l] = 0;
+        return 0;
+}
+
+const char *oih_helper_describe(const struct oih_helper_result *r, char *buf, size_t size)
+{
+        if (r->timed_out)
+                snprintf(buf, size, "killed after its time limit");
+        else if (WIFEXITED(r->status))
+                snprintf(buf, size, "exit status %d", WEXITSTATUS(r->status));
+        else if (WIFSIGNALED(r->status))
+                snprintf(buf, size, "signal %d", WTERMSIG(r->status));
+        else
+                snprintf(buf, size, "status %d", r->status);
+        return buf;
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# Devices and kernel modules under runc (cgroup v1 devices here; cgroup v2 is proven in
+# tests/unit/test-bpf-devices.c on this machine's unified hierarchy). A static helper inside the
+# container opens each node read-write. /dev/fuse (10:229) is the device that proves the grant: runc's
+# default rules already allow /dev/net/tun (10:200).
+# Kernel modules: these machines' kernel loads none, so libkmod is pointed at a test modules folder
+# (built-in modules listed in modules.builtin, indexed by depmod) for the "built in" and "not found"
+# paths; the call that really inserts a module is reviewed, not run (lib/kmod.c).
+
+load helpers
+
+setup_file() {
+    require_root
+    make_test_root
+    make_host_files
+    write_config devices.json '{
+  "description": "fuse and tun, by bare name and by glob",
+  "activation_flag": "OCI_DEVICES",
+  "devices": ["fuse", "/dev/net/t*"]
+}'
+    write_config block.json '{ "activation_flag": "OCI_BLOCK", "devices": ["/dev/loop0"] }'
+    write_config numbered.json '{ "activation_flag": "OCI_NUMBERED", "devices": [{"path": "/dev/fuse", "major": 10, "minor": 228}] }'
+}
+
+teardown_file() {
+    remove_test_root
+}
+
+# A glibc-free image with the static devopen helper and, made on the host, a node of /dev/loop0 that
+# no config lists: the device cgroup, not a missing node, must be what stops it.
+devices_bundle() {
+    new_bundle "$1" static "${@:2}"
+    cp "$OIH_HELPERS/devopen" "$BUNDLE/rootfs/bin/devopen"
+    mknod "$BUNDLE/rootfs/unlisted-loop0" b 7 0
+}
+
+CG='cat /sys/fs/cgroup/devices/devices.list'
+
+@test "devices: fuse (bare name) and tun (glob) are made and open read-write; an unlisted device does not" {
+    local before
+    before=$(host_mounts)
+    devices_bundle dev --env OCI_DEVICES=1 --hook "$(hook_arg)" \
+        --cmd "ls -l /dev/fuse /dev/net/tun; devopen /dev/fuse /dev/net/tun /unlisted-loop0; $CG"
+    run_runc oih-dev
+    echo "$output"
+    [[ "$output" == *"crw-------"*"10, 229"*"/dev/fuse"* ]]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+    [[ "$output" == *"/dev/net/tun: ok"* ]]
+    [[ "$output" == *"/unlisted-loop0: Operation not permitted"* ]]
+    # Exactly the device, read and write: never mknod, never a wildcard.
+    [[ "$output" == *"c 10:229 rw"* ]]
+    [[ "$output" != *"c 10:229 rwm"* ]]
+    [[ "$output" != *"a *:* rw"* ]]
+    [ "$(host_mounts)" = "$before" ]
+}
+
+@test "devices: without the variable there is no fuse node and no permission" {
+    devices_bundle nodev --hook "$(hook_arg)" --cmd "ls /dev/fuse 2>&1; $CG"
+    run_runc oih-nodev
+    echo "$output"
+    [[ "$output" == *"/dev/fuse: No such file"* ]]
+    [[ "$output" != *"10:229"* ]]
+}
+
+@test "devices: a block device listed is made and opens" {
+    devices_bundle block --env OCI_BLOCK=1 --hook "$(hook_arg)" --cmd "ls -l /dev/loop0; devopen /dev/loop0; $CG"
+    run_runc oih-block
+    echo "$output"
+    [[ "$output" == *"brw-------"*"7,   0"*"/dev/loop0"* ]]
+    [[ "$output" == *"/dev/loop0: ok"* ]]
+    [[ "$output" == *"b 7:0 rw"* ]]
+}
+
+@test "devices: in a user namespace the node is bound from the host (mknod is refused there) and opens" {
+    # There the host node's owner and mode apply (a bind cannot change them), and this machine's
+    # /dev/fuse is root's alone: a host node of the same device with mode 0666 stands in for a distro's.
+    mkdir -p "$OIH_T/hostdev"
+    [ -e "$OIH_T/hostdev/fuse" ] || mknod -m 0666 "$OIH_T/hostdev/fuse" c 10 229
+    write_config userns-devices.json "{ \"activation_flag\": \"OCI_USERNS_DEVICES\",
+      \"devices\": [{\"path\": \"$OIH_T/hostdev/fuse\", \"container_path\": \"/dev/fuse\"}, \"/dev/net/tun\"] }"
+    devices_bundle userns --userns --env OCI_USERNS_DEVICES=1 --hook "$(hook_arg prestart warning)" \
+        --cmd "devopen /dev/fuse; grep ' /dev/fuse ' /proc/self/mountinfo; echo STARTED"
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+    run_runc oih-userns-dev
+    rm -f "$OIH_T/conf/userns-devices.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+    [[ "$output" == *" /dev/fuse "*"nosuid"*"noexec"* ]]
+}
+
+@test "devices: in a user namespace a host node the container's root cannot open is named in a warning" {
+    # /dev/net/tun is root's alone (0600) on this machine. The file after it fails on purpose (its folder
+    # is a regular file in the image), so that runc shows the hook's lines.
+    write_config userns-devices.json "{ \"activation_flag\": \"OCI_USERNS_DEVICES\", \"devices\": [\"/dev/net/tun\"],
+      \"miscellaneous\": [{\"path\": \"$INJ/etc/injtest.conf\", \"container_path\": \"/blocker/injtest.conf\"}] }"
+    devices_bundle userns-warn --userns --env OCI_USERNS_DEVICES=1 --hook "$(hook_arg prestart warning)" --cmd true
+    echo "a file, not a folder" >"$BUNDLE/rootfs/blocker"
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+    run_runc oih-userns-warn
+    rm -f "$OIH_T/conf/userns-devices.json"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"device "*"/dev/net/tun"*"mode 0600, owner 0:0: the container's root user (host 100000:100000) cannot open it"* ]]
+}
+
+@test "devices: a node whose number is not the one the config names is refused" {
+    devices_bundle numbered --env OCI_NUMBERED=1 --hook "$(hook_arg)" --cmd 'echo STARTED'
+    run_runc oih-numbered
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *STARTED* ]]
+    [[ "$output" == *"numbered.json: devices[0] "*"/dev/fuse"*"is device 10:229 on the host, not the 10:228 the config names"* ]]
+}
+
+# A modules folder for libkmod with one built-in module, indexed by the host's depmod.
+make_modules_dir() {
+    local v=1.0.0-oihtest
+    mkdir -p "$OIH_T/modroot/lib/modules/$v"
+    echo "kernel/drivers/misc/oihtestbuiltin.ko" >"$OIH_T/modroot/lib/modules/$v/modules.builtin"
+    : >"$OIH_T/modroot/lib/modules/$v/modules.order"
+    depmod -b "$OIH_T/modroot" "$v" 2>/dev/null
+    MODDIR=$OIH_T/modroot/lib/modules/$v
+}
+
+@test "modules: a built-in module is fine and the devices follow" {
+    make_modules_dir
+    write_config modules.json '{ "activation_flag": "OCI_MODULES", "modules": ["oihtestbuiltin"], "devices": ["fuse"] }'
+    devices_bundle mod --env OCI_MODULES=1 --hook "$(hook_arg),--modules-dir,$MODDIR" --cmd 'devopen /dev/fuse'
+    run_runc oih-mod
+    rm -f "$OIH_T/conf/modules.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+}
+
+@test "modules: a module that cannot be found stops the container and is named" {
+    make_modules_dir
+    write_config nomodule.json '{ "activation_flag": "OCI_NOMODULE", "modules": ["oihtestmissing"], "devices": ["fuse"] }'
+    devices_bundle nomod --env OCI_NOMODULE=1 --hook "$(hook_arg),--modules-dir,$MODDIR" --cmd 'echo STARTED'
+    local listing
+    listing=$(tree_listing "$BUNDLE/rootfs")
+    run_runc oih-nomod
+    rm -f "$OIH_T/conf/nomodule.json"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *STARTED* ]]
+    [[ "$output" == *"nomodule.json: kernel module "*"oihtestmissing"*"not found in $MODDIR"* ]]
+    [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
+}
+
+@test "modules: the hook itself never maps libkmod" {
+    run ldd "$OIH_HOOK"
+    [[ "$output" == *"statically linked"* || "$output" == *"not a dynamic executable"* ]]
+    [[ "$output" != *libkmod* ]]
+    run grep -c libkmod "/proc/self/maps"
+    run ldd "$(dirname "$OIH_HOOK")/oih-kmod"
+    [[ "$output" == *libkmod* ]]
+}
