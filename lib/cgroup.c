@@ -4,6 +4,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "util.h"
 
 char *oih_device_rule_to_string(const struct oih_device_rule *rule)
@@ -14,51 +15,44 @@ char *oih_device_rule_to_string(const struct oih_device_rule *rule)
         return s;
 }
 
+struct hierarchy {
+        const char *controller; /* NULL: cgroup2 */
+        char *mountpoint, *root;
+};
+
+static bool has_option(const char *options, const char *option)
+{
+        size_t l = strlen(option);
+        for (const char *o = options; o && *o; o += strcspn(o, ",") + (o[strcspn(o, ",")] ? 1 : 0))
+                if (strncmp(o, option, l) == 0 && (o[l] == ',' || o[l] == 0))
+                        return true;
+        return false;
+}
+
+static int match_hierarchy(const struct oih_mount_entry *e, void *userdata)
+{
+        struct hierarchy *h = userdata;
+        if (h->controller ? !(streq(e->fstype, "cgroup") && has_option(e->superopts, h->controller))
+                          : !streq(e->fstype, "cgroup2"))
+                return 0;
+        h->mountpoint = strdup(e->mountpoint);
+        h->root = strdup(e->root);
+        return h->mountpoint && h->root ? 1 : -ENOMEM;
+}
+
 /* The mount point and root of the hierarchy: cgroup v1 with `controller` among its options, or cgroup2. */
 static int find_hierarchy(const char *controller, char **ret_mountpoint, char **ret_root)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-
-        if (!f)
-                return negative_errno();
-        while (getline(&line, &size, f) > 0) {
-                /* "36 35 0:30 ROOT MOUNTPOINT opts ... - FSTYPE SOURCE SUPEROPTS" */
-                char *sep = strstr(line, " - "), *save = NULL;
-                if (!sep)
-                        continue;
-                *sep = 0;
-                char *fstype = strtok_r(sep + 3, " ", &save);
-                (void)strtok_r(NULL, " ", &save);
-                char *superopts = strtok_r(NULL, " \n", &save);
-                if (!fstype)
-                        continue;
-                if (controller) {
-                        if (!streq(fstype, "cgroup") || !superopts)
-                                continue;
-                        bool has = false;
-                        char *osave = NULL;
-                        for (char *o = strtok_r(superopts, ",", &osave); o; o = strtok_r(NULL, ",", &osave))
-                                if (streq(o, controller))
-                                        has = true;
-                        if (!has)
-                                continue;
-                } else if (!streq(fstype, "cgroup2"))
-                        continue;
-
-                save = NULL;
-                char *field = strtok_r(line, " ", &save);
-                for (int i = 1; field && i < 4; i++)
-                        field = strtok_r(NULL, " ", &save);
-                char *mountpoint = strtok_r(NULL, " ", &save);
-                if (!field || !mountpoint)
-                        continue;
-                *ret_root = strdup(field);
-                *ret_mountpoint = strdup(mountpoint);
-                return *ret_root && *ret_mountpoint ? 0 : -ENOMEM;
+        struct hierarchy h = { .controller = controller };
+        int r = oih_mountinfo_foreach(match_hierarchy, &h);
+        if (r <= 0) {
+                free(h.mountpoint);
+                free(h.root);
+                return r < 0 ? r : -ENOENT;
         }
-        return -ENOENT;
+        *ret_mountpoint = h.mountpoint;
+        *ret_root = h.root;
+        return 0;
 }
 
 /* The folder of cgroup `path` (as /proc/PID/cgroup says it) in the hierarchy mounted at mountpoint. */

@@ -140,11 +140,12 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
                 bool user_ok = op->uid == x->place.owner.uid && (op->mode & 0600) == 0600;
                 bool group_ok = op->gid == x->place.owner.gid && (op->mode & 0060) == 0060;
                 if (!user_ok && !group_ok && (op->mode & 0006) != 0006)
-                        log_warning("%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u: the "
-                                    "container's root user (host %u:%u) cannot open it; widen the host node's "
-                                    "mode or group (a udev rule)",
-                                    op->config, op->source, op->mode & 07777, op->uid, op->gid, x->place.owner.uid,
-                                    x->place.owner.gid);
+                        log_warning(
+                                "%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u: the "
+                                "container's root user (host %u:%u) cannot open it; widen the host node's "
+                                "mode or group (a udev rule)",
+                                op->config, op->source, op->mode & 07777, op->uid, op->gid,
+                                x->place.owner.uid, x->place.owner.gid);
         }
 
         r = dir ? oih_mount_point_dir(&x->place, op->target, &target_fd)

@@ -77,12 +77,19 @@ fail:
         return r;
 }
 
+/* The folder that holds path, made (and recorded for undoing) where missing. */
+static int open_parent(const struct oih_place *p, const char *path, int *ret_dfd, const char **ret_name)
+{
+        return oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, ret_dfd,
+                                    ret_name);
+}
+
 static int place(const struct oih_place *p, const char *path, make_fn make, void *userdata)
 {
         _cleanup_close_ int dfd = -1;
         const char *name;
 
-        int r = oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, &dfd, &name);
+        int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
         return place_in(p, dfd, path, name, make, userdata);
@@ -183,7 +190,7 @@ int oih_place_symlink(const struct oih_place *p, const char *path, const char *t
         _cleanup_close_ int dfd = -1;
         const char *name;
 
-        int r = oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, &dfd, &name);
+        int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
 
@@ -232,7 +239,7 @@ int oih_place_node(const struct oih_place *p, const char *path, mode_t mode, dev
         const char *name;
         struct stat st;
 
-        int r = oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, &dfd, &name);
+        int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && (st.st_mode & S_IFMT) == (mode & S_IFMT) &&
@@ -255,7 +262,7 @@ int oih_mount_point_file(const struct oih_place *p, const char *path, int *ret_f
         const char *name;
         struct stat st;
 
-        int r = oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, &dfd, &name);
+        int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
 

@@ -12,6 +12,7 @@
 #include "caps.h"
 #include "ldcache.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -19,47 +20,39 @@
 static const char *const ldconfig_paths[] = { "/sbin/ldconfig.real", "/sbin/ldconfig",
                                               "/usr/sbin/ldconfig" };
 
-/* The ELF has no PT_INTERP: it needs no dynamic loader, so it loads nothing from the root it runs in. */
+/*
+ * The ELF has no PT_INTERP: it needs no dynamic loader, so it loads nothing from the root it runs in.
+ * p_type is the first 32-bit field of a program header in both ELF classes.
+ */
 static int elf_is_static(const char *data, size_t len, bool *ret)
 {
+        uint64_t phoff;
+        size_t phnum, phentsize;
+
         if (len < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG) != 0)
                 return -ENOEXEC;
-
-        if (data[EI_CLASS] == ELFCLASS64) {
+        if (data[EI_CLASS] == ELFCLASS64 && len >= sizeof(Elf64_Ehdr)) {
                 Elf64_Ehdr eh;
-                if (len < sizeof(eh))
-                        return -ENOEXEC;
                 memcpy(&eh, data, sizeof(eh));
-                for (size_t i = 0; i < eh.e_phnum; i++) {
-                        Elf64_Phdr ph;
-                        size_t off = eh.e_phoff + i * eh.e_phentsize;
-                        if (eh.e_phentsize < sizeof(ph) || off > len || len - off < sizeof(ph))
-                                return -ENOEXEC;
-                        memcpy(&ph, data + off, sizeof(ph));
-                        if (ph.p_type == PT_INTERP) {
-                                *ret = false;
-                                return 0;
-                        }
-                }
-        } else if (data[EI_CLASS] == ELFCLASS32) {
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
+        } else if (data[EI_CLASS] == ELFCLASS32 && len >= sizeof(Elf32_Ehdr)) {
                 Elf32_Ehdr eh;
-                if (len < sizeof(eh))
-                        return -ENOEXEC;
                 memcpy(&eh, data, sizeof(eh));
-                for (size_t i = 0; i < eh.e_phnum; i++) {
-                        Elf32_Phdr ph;
-                        size_t off = eh.e_phoff + i * eh.e_phentsize;
-                        if (eh.e_phentsize < sizeof(ph) || off > len || len - off < sizeof(ph))
-                                return -ENOEXEC;
-                        memcpy(&ph, data + off, sizeof(ph));
-                        if (ph.p_type == PT_INTERP) {
-                                *ret = false;
-                                return 0;
-                        }
-                }
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
         } else
                 return -ENOEXEC;
 
+        for (size_t i = 0; i < phnum; i++) {
+                uint64_t off = phoff + i * phentsize;
+                uint32_t type;
+                if (phentsize < sizeof(type) || off > len || len - off < phentsize)
+                        return -ENOEXEC;
+                memcpy(&type, data + off, sizeof(type));
+                if (type == PT_INTERP) {
+                        *ret = false;
+                        return 0;
+                }
+        }
         *ret = true;
         return 0;
 }
@@ -215,59 +208,37 @@ int oih_ldconf_ensure(const struct oih_place *p, char *const *dirs, oih_error **
         return 0;
 }
 
-/* Undoes "\040"-style escapes of /proc/self/mountinfo in place. */
-static void unescape_octal(char *s)
+struct procfs_below {
+        const char *root;
+        char **targets;
+};
+
+static int collect_procfs(const struct oih_mount_entry *e, void *userdata)
 {
-        char *o = s;
-        for (; *s; s++) {
-                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-                    s[3] >= '0' && s[3] <= '7') {
-                        *o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-                        s += 3;
-                } else
-                        *o++ = *s;
-        }
-        *o = 0;
+        struct procfs_below *b = userdata;
+        size_t rl = strlen(b->root);
+        if (!streq(e->fstype, "proc"))
+                return 0;
+        if (streq(b->root, "/") || (strncmp(e->mountpoint, b->root, rl) == 0 &&
+                                    (e->mountpoint[rl] == 0 || e->mountpoint[rl] == '/')))
+                return strv_extend(&b->targets, e->mountpoint) < 0 ? -ENOMEM : 0;
+        return 0;
 }
 
 /*
  * In the child's private mount namespace: detaches every procfs mounted at or below root. Before
- * pivot_root, /proc/1/root of the container's procfs leads to the host's root, and ldconfig follows
+ * pivot_root, /proc/1/root of the container's procfs is the host's root, and ldconfig follows
  * whatever folders the image's ld.so.conf names. Deepest first, by the paths mountinfo gives.
  */
 static int detach_procfs_below(const char *root)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        _cleanup_free_ char *line = NULL;
-        _cleanup_strv_free_ char **targets = NULL;
-        size_t size = 0, rl = strlen(root);
-
-        if (!f)
-                return negative_errno();
-        while (getline(&line, &size, f) > 0) {
-                /* "36 35 98:0 /root /mount/point opts [optional fields] - fstype source opts" */
-                char *sep = strstr(line, " - "), *save = NULL, *mp = NULL;
-                if (!sep)
-                        continue;
-                *sep = 0;
-                char *fstype = strtok_r(sep + 3, " ", &save);
-                if (!fstype || !streq(fstype, "proc"))
-                        continue;
-                save = NULL;
-                mp = strtok_r(line, " ", &save);
-                for (int field = 1; mp && field < 5; field++)
-                        mp = strtok_r(NULL, " ", &save);
-                if (!mp)
-                        continue;
-                unescape_octal(mp);
-                if (strncmp(mp, root, rl) == 0 && (mp[rl] == 0 || mp[rl] == '/' || streq(root, "/")))
-                        if (strv_extend(&targets, mp) < 0)
-                                return -ENOMEM;
-        }
-        for (size_t i = strv_length(targets); i > 0; i--)
-                if (umount2(targets[i - 1], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-                        return negative_errno();
-        return 0;
+        struct procfs_below b = { .root = root };
+        int r = oih_mountinfo_foreach(collect_procfs, &b);
+        for (size_t i = strv_length(b.targets); r >= 0 && i > 0; i--)
+                if (umount2(b.targets[i - 1], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                        r = negative_errno();
+        strv_free(b.targets);
+        return r;
 }
 
 static _noreturn_ void child_fail(int fd, const char *what, int code)
@@ -336,27 +307,26 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
         child_fail(STDERR_FILENO, "executing ldconfig", errno);
 }
 
+struct ldconfig_child {
+        int rootfd, ldconfig_fd;
+        const struct oih_owner *owner;
+};
+
+static void ldconfig_child(void *userdata, int err_fd)
+{
+        const struct ldconfig_child *c = userdata;
+        run_child(c->rootfd, c->ldconfig_fd, c->owner, err_fd);
+}
+
 int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err)
 {
+        struct ldconfig_child c = { .rootfd = rootfd, .ldconfig_fd = ldconfig_fd, .owner = owner };
         struct oih_helper_result result;
-        int pipefd[2];
         char how[64];
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return oih_error_set_errno(err, errno, "pipe");
-        _cleanup_close_ int rd = pipefd[0], wr = pipefd[1];
-
-        (void)fflush(stderr);
-        pid_t pid = fork();
-        if (pid < 0)
-                return oih_error_set_errno(err, errno, "cannot start ldconfig");
-        if (pid == 0)
-                run_child(rootfd, ldconfig_fd, owner, wr);
-        wr = safe_close(wr);
-
-        int r = oih_helper_wait(pid, rd, OIH_LDCONFIG_TIMEOUT_SEC, &result);
+        int r = oih_helper_run(ldconfig_child, &c, OIH_LDCONFIG_TIMEOUT_SEC, &result);
         if (r < 0)
-                return oih_error_set_errno(err, -r, "waiting for ldconfig");
+                return oih_error_set_errno(err, -r, "cannot run ldconfig");
         if (!oih_helper_ok(&result))
                 return oih_error_set(err, result.timed_out ? ETIMEDOUT : EIO, "ldconfig failed (%s)%s%s",
                                      oih_helper_describe(&result, how, sizeof(how)),

@@ -32,12 +32,31 @@ int oih_modules_helper_path(char **ret)
         return 0;
 }
 
+struct loader {
+        const char *helper;
+        char **argv;
+};
+
+static void loader_child(void *userdata, int err_fd)
+{
+        const struct loader *l = userdata;
+
+        /* Only the error channel is kept; the environment is empty, as for every helper. */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+            dup2(err_fd, STDERR_FILENO) < 0)
+                _exit(126);
+        char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+        execve(l->helper, l->argv, envp);
+        dprintf(STDERR_FILENO, "cannot run %s: %s\n", l->helper, strerror(errno));
+        _exit(127);
+}
+
 int oih_modules_load(char *const *names, const char *modules_dir, oih_error **err)
 {
         _cleanup_free_ char *helper = NULL;
         _cleanup_strv_free_ char **argv = NULL;
         struct oih_helper_result result;
-        int pipefd[2];
         char how[64];
 
         int r = oih_modules_helper_path(&helper);
@@ -56,30 +75,10 @@ int oih_modules_load(char *const *names, const char *modules_dir, oih_error **er
                 if (strv_extend(&argv, *n) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return oih_error_set_errno(err, errno, "pipe");
-        _cleanup_close_ int rd = pipefd[0], wr = pipefd[1];
-
-        (void)fflush(stderr);
-        pid_t pid = fork();
-        if (pid < 0)
-                return oih_error_set_errno(err, errno, "cannot start the module loader");
-        if (pid == 0) {
-                /* Only the error channel is kept; the environment is empty, as for every helper. */
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-                    dup2(wr, STDERR_FILENO) < 0)
-                        _exit(126);
-                char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-                execve(helper, argv, envp);
-                dprintf(STDERR_FILENO, "cannot run %s: %s\n", helper, strerror(errno));
-                _exit(127);
-        }
-        wr = safe_close(wr);
-
-        r = oih_helper_wait(pid, rd, OIH_MODULES_TIMEOUT_SEC, &result);
+        struct loader l = { .helper = helper, .argv = argv };
+        r = oih_helper_run(loader_child, &l, OIH_MODULES_TIMEOUT_SEC, &result);
         if (r < 0)
-                return oih_error_set_errno(err, -r, "waiting for the module loader");
+                return oih_error_set_errno(err, -r, "cannot run the module loader");
         if (!oih_helper_ok(&result))
                 return oih_error_set(err, result.timed_out ? ETIMEDOUT : EIO, "%s (%s)",
                                      *result.last_line ? result.last_line : "loading kernel modules failed",

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mount-options.h"
 #include "mount.h"
+#include "mountinfo.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -252,27 +253,20 @@ static int add_id(struct oih_shared_mounts *s, uint64_t id)
         return 0;
 }
 
+static int collect_shared(const struct oih_mount_entry *e, void *userdata)
+{
+        if (strstr(e->optional, "shared:"))
+                return add_id(userdata, e->id);
+        return 0;
+}
+
 int oih_shared_mounts_read(struct oih_shared_mounts *ret)
 {
         struct oih_shared_mounts s = {};
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-
-        if (!f)
-                return negative_errno();
-        while (getline(&line, &size, f) > 0) {
-                /* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 shared:2 - ext3 ..." */
-                uint64_t id;
-                if (sscanf(line, "%" SCNu64, &id) != 1)
-                        continue;
-                char *sep = strstr(line, " - ");
-                if (sep)
-                        *sep = 0;
-                if (strstr(line, " shared:") && add_id(&s, id) < 0) {
-                        oih_shared_mounts_done(&s);
-                        return -ENOMEM;
-                }
+        int r = oih_mountinfo_foreach(collect_shared, &s);
+        if (r < 0) {
+                oih_shared_mounts_done(&s);
+                return r;
         }
         *ret = s;
         return 0;

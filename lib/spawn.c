@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,7 +15,7 @@ static int64_t monotonic_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int oih_helper_wait(pid_t pid, int out_fd, int timeout_sec, struct oih_helper_result *ret)
+static int helper_wait(pid_t pid, int out_fd, int timeout_sec, struct oih_helper_result *ret)
 {
         char out[4096];
         size_t len = 0;
@@ -61,6 +62,29 @@ int oih_helper_wait(pid_t pid, int out_fd, int timeout_sec, struct oih_helper_re
         memcpy(ret->last_line, last, l);
         ret->last_line[l] = 0;
         return 0;
+}
+
+int oih_helper_run(void (*child)(void *userdata, int err_fd), void *userdata, int timeout_sec,
+                   struct oih_helper_result *ret)
+{
+        int pipefd[2];
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return negative_errno();
+        _cleanup_close_ int rd = pipefd[0], wr = pipefd[1];
+
+        /* Nothing buffered may be written twice, by the parent and by the child. */
+        (void)fflush(stdout);
+        (void)fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                child(userdata, wr);
+                _exit(127);
+        }
+        wr = safe_close(wr);
+        return helper_wait(pid, rd, timeout_sec, ret);
 }
 
 const char *oih_helper_describe(const struct oih_helper_result *r, char *buf, size_t size)

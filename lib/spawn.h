@@ -15,8 +15,13 @@ struct oih_helper_result {
         char last_line[512];
 };
 
-/* Reads out_fd (the helper's stderr) until it closes or timeout_sec pass, then reaps pid. */
-int oih_helper_wait(pid_t pid, int out_fd, int timeout_sec, struct oih_helper_result *ret);
+/*
+ * Forks; the child runs child(userdata, err_fd), which must not return (it execs or _exits), with
+ * err_fd the write end of a pipe for its error output. The parent reads that pipe until it closes or
+ * timeout_sec pass (then the child is killed), and reaps the child.
+ */
+int oih_helper_run(void (*child)(void *userdata, int err_fd), void *userdata, int timeout_sec,
+                   struct oih_helper_result *ret);
 
 /* "exit status 3", "signal 9" or "killed after 60 s", for messages. */
 const char *oih_helper_describe(const struct oih_helper_result *r, char *buf, size_t size);

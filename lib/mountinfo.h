@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mountinfo.h: the mount table of the current mount namespace, /proc/self/mountinfo, one parsed line at
+ * a time. Paths are unescaped ("\040" is a space).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "macro.h"
+
+struct oih_mount_entry {
+        uint64_t id;
+        const char *root;       /* what of the filesystem is mounted */
+        const char *mountpoint; /* where */
+        const char *optional;   /* "shared:2 master:1", or "" */
+        const char *fstype;
+        const char *superopts;
+};
+
+/* Calls fn for each mount until it returns non-zero (which is then returned), or all were seen (0). */
+int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userdata), void *userdata);
