@@ -112,6 +112,43 @@ container_env() {
     [ "$(grep -c '^ *\.oih-' <(ls -a "$BUNDLE/rootfs$INJ/etc"))" -eq 0 ]
 }
 
+@test "runc: a mounts entry binds a host folder with a socket, read-only, and nothing else" {
+    mkdir -p "$OIH_T/host/x11"
+    python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$OIH_T/host/x11/X0"
+    write_config mounts.json "{ \"activation_flag\": \"OCI_X11\",
+      \"mounts\": [{\"source\": \"$OIH_T/host/x11\", \"destination\": \"/tmp/.X11-unix\", \"options\": [\"ro\"]}] }"
+    local before
+    before=$(host_mounts)
+    new_bundle mounts glibc --env OCI_X11=1 --hook "$(hook_arg)" \
+        --cmd 'ls -l /tmp/.X11-unix; touch /tmp/.X11-unix/new 2>/dev/null && echo writable || echo read-only; grep " /tmp/.X11-unix " /proc/self/mountinfo'
+    run_runc oih-mounts
+    rm -f "$OIH_T/conf/mounts.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"srwx"*"X0"* ]]
+    [[ "$output" == *"read-only"* ]]
+    [[ "$output" == *" /tmp/.X11-unix ro,nosuid,nodev"* ]]
+    [ ! -e "$OIH_T/host/x11/new" ]
+    [ "$(host_mounts)" = "$before" ]
+}
+
+@test "runc: inject copy puts copies, not binds, and the ld cache still finds the library" {
+    write_config copy.json "{ \"activation_flag\": \"OCI_COPY\", \"inject\": \"copy\",
+      \"binaries\": [\"$INJ/bin/injtest\"], \"libraries\": [\"$INJ/lib/libinjtest.so.1\"] }"
+    new_bundle copy glibc --cmd "$SEE" $(container_env) --env OCI_COPY=1 --hook "$(hook_arg)"
+    run_runc oih-copy
+    rm -f "$OIH_T/conf/copy.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"bin: injtest library loaded"* ]]
+    [[ "$output" == *"mounts: 0"* ]]
+    # A copy is the container's own file (SEE writes to it), and the host's stays as it was.
+    [[ "$output" == *"bin writable: yes"* ]]
+    cmp "$OIH_HELPERS/injtest" "$INJ/bin/injtest"
+    # Copies stay in the root, as for an image that will be committed.
+    cmp "$INJ/lib/libinjtest.so.1.2.3" "$BUNDLE/rootfs$INJ/lib/libinjtest.so.1.2.3"
+}
+
 @test "runc: a root without glibc gets the files and no ld cache step" {
     new_bundle static static --cmd 'ls '"$INJ"'/lib; cat '"$INJ"'/etc/injtest.conf' --env OCI_INJTEST=1 \
         --hook "$(hook_arg prestart info)"
