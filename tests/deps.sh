@@ -11,8 +11,8 @@ packages=(
     bats runc crun podman busybox-static util-linux iproute2 kmod
     # fuzzing and sanitizers (issue 6), benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
-    # man pages
-    scdoc
+    # man pages; the JSON Schema of the config format, checked in the tests
+    scdoc python3-jsonschema
 )
 
 missing=()
