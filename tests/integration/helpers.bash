@@ -163,3 +163,26 @@ standin_state() {
     printf '{"ociVersion": "1.0.2", "id": "standin", "status": "created", "pid": %d, "bundle": "%s"}' \
         "${1:-$STANDIN_PID}" "$BUNDLE"
 }
+
+# A podman image of the glibc rootfs, made without a registry by `podman import`: $IMAGE.
+make_podman_image() {
+    make_rootfs "$OIH_T/image" glibc
+    IMAGE=localhost/oih-test-$(basename "$OIH_T" | tr 'A-Z.' 'a-z-')
+    tar -C "$OIH_T/image" -cf "$OIH_T/image.tar" .
+    podman import "$OIH_T/image.tar" "$IMAGE" >/dev/null
+    export IMAGE
+}
+
+remove_podman_image() {
+    [ -n "${IMAGE:-}" ] && podman rmi -f "$IMAGE" >/dev/null 2>&1
+    return 0
+}
+
+# run_podman_with HOOKS_DIR ARGS...: podman run with the hooks folder, the injected tool on PATH.
+# The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, MACHINE.md).
+run_podman_with() {
+    local hooks=$1
+    shift
+    run timeout 180 podman --hooks-dir "$hooks" run --rm --network none --runtime runc \
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
+}

@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # The hook under podman, registered the way podman reads hooks: a hooks.d file (version 1.0.0) in a
 # folder given by --hooks-dir, on an image made by `podman import`, activated with -e.
-# The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, MACHINE.md).
 
 load helpers
 
@@ -12,10 +11,7 @@ setup_file() {
     make_test_root
     make_host_files
     write_injtest_config
-    make_rootfs "$OIH_T/image" glibc
-    IMAGE=localhost/oih-test-$(basename "$OIH_T" | tr 'A-Z.' 'a-z-')
-    tar -C "$OIH_T/image" -cf "$OIH_T/image.tar" .
-    podman import "$OIH_T/image.tar" "$IMAGE" >/dev/null
+    make_podman_image
     mkdir -p "$OIH_T/hooks.d"
     cat >"$OIH_T/hooks.d/oci-injector-hook.json" <<JSON
 {
@@ -29,17 +25,15 @@ setup_file() {
   "stages": ["prestart"]
 }
 JSON
-    export IMAGE
 }
 
 teardown_file() {
-    [ -n "${IMAGE:-}" ] && podman rmi -f "$IMAGE" >/dev/null 2>&1
+    remove_podman_image
     remove_test_root
 }
 
 run_podman() {
-    run timeout 180 podman --hooks-dir "$OIH_T/hooks.d" run --rm --network none --runtime runc \
-        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
+    run_podman_with "$OIH_T/hooks.d" "$@"
 }
 
 SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
