@@ -8,6 +8,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "cdi.h"
 #include "config-load.h"
 #include "pipeline.h"
 #include "util.h"
@@ -17,6 +18,8 @@ enum command {
         COMMAND_HOOK,
         COMMAND_VALIDATE,
         COMMAND_PLAN,
+        COMMAND_CDI,
+        COMMAND_LDCACHE,
 };
 
 struct args {
@@ -26,6 +29,10 @@ struct args {
         enum oih_log_target log_target;
         char *bundle;
         char *modules_dir;
+        char *vendor;
+        char *cdi_version;
+        char **folders;  /* ldcache */
+        char **symlinks; /* ldcache: pairs of path and link text */
         bool json;
 };
 
@@ -38,6 +45,8 @@ static void help(void)
         printf("Usage: oci-injector-hook [OPTIONS]              hook mode: the OCI state on stdin\n"
                "       oci-injector-hook validate [OPTIONS]     check every config file\n"
                "       oci-injector-hook plan [OPTIONS] (--bundle DIR | < state.json) [--json]\n"
+               "       oci-injector-hook cdi [OPTIONS] [--vendor NAME]   print a CDI spec of the configs\n"
+               "       oci-injector-hook ldcache [--folder DIR]... [--symlink PATH TEXT]... < state.json\n"
                "\n"
                "Injects host devices, binaries, libraries, folders and files into the containers\n"
                "that ask for them, as an OCI prestart or createRuntime hook.\n"
@@ -52,12 +61,28 @@ static void help(void)
                "                          running kernel's /lib/modules folder)\n"
                "  -b, --bundle DIR        plan: the container's bundle, instead of a state on stdin\n"
                "  -j, --json              plan: print the plan as JSON\n"
+               "      --vendor NAME       cdi: the vendor of the CDI kind NAME/config\n"
+               "                          (default: oci-injector-hook)\n"
+               "      --cdi-version V     cdi: the cdiVersion to write, 0.5.0 (default) to 0.8.0\n"
+               "      --folder DIR        ldcache: a folder the ld cache must search\n"
+               "      --symlink PATH TEXT ldcache: make symlink PATH with link text TEXT\n"
                "  -h, --help              show this help\n"
                "  -V, --version           show the version\n"
                "\n"
                "Exit status: 0 on success (also when no config matched), 1 when the container\n"
                "cannot be served or validate found problems, 2 on wrong usage.\n",
                OIH_SYSCONF_CONFIG_DIR, OIH_RUNTIME_CONFIG_DIR);
+}
+
+static void args_done(struct args *a)
+{
+        strv_free(a->config_dirs);
+        strv_free(a->folders);
+        strv_free(a->symlinks);
+        free(a->bundle);
+        free(a->modules_dir);
+        free(a->vendor);
+        free(a->cdi_version);
 }
 
 static int usage_error(const char *fmt, ...) _printf_(1, 2);
@@ -82,21 +107,58 @@ static int parse_args(int argc, char **argv, struct args *a)
                 { "log-target", required_argument, NULL, 't' },
                 { "bundle", required_argument, NULL, 'b' },
                 { "modules-dir", required_argument, NULL, 'm' },
+                { "vendor", required_argument, NULL, 'v' },
+                { "cdi-version", required_argument, NULL, 'C' },
+                { "folder", required_argument, NULL, 'f' },
+                { "symlink", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
         const char *command = NULL;
+        bool symlink_text = false; /* the next operand is the text of a --symlink */
         int c, r;
 
         /* A leading '-' returns operands in place (as option 1), whatever POSIXLY_CORRECT says. */
         while ((c = getopt_long(argc, argv, "-c:l:t:b:m:jhV", options, NULL)) >= 0) {
                 switch (c) {
                 case 1:
+                        if (symlink_text) {
+                                if (strv_extend(&a->symlinks, optarg) < 0)
+                                        return -ENOMEM;
+                                symlink_text = false;
+                                break;
+                        }
                         if (command)
                                 return usage_error("unexpected argument \"%s\"", optarg);
                         command = optarg;
+                        break;
+                case 'v':
+                        free(a->vendor);
+                        a->vendor = strdup(optarg);
+                        if (!a->vendor)
+                                return -ENOMEM;
+                        break;
+                case 'C':
+                        if (!oih_cdi_version_ok(optarg))
+                                return usage_error("--cdi-version \"%s\": give 0.5.0, 0.6.0, 0.7.0 or 0.8.0",
+                                                   optarg);
+                        free(a->cdi_version);
+                        a->cdi_version = strdup(optarg);
+                        if (!a->cdi_version)
+                                return -ENOMEM;
+                        break;
+                case 'f':
+                        if (strv_extend(&a->folders, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case 's':
+                        if (symlink_text)
+                                return usage_error("--symlink %s: the link text is missing", optarg);
+                        if (strv_extend(&a->symlinks, optarg) < 0)
+                                return -ENOMEM;
+                        symlink_text = true;
                         break;
                 case 'c':
                         if (strv_extend(&a->config_dirs, optarg) < 0)
@@ -148,8 +210,21 @@ static int parse_args(int argc, char **argv, struct args *a)
                 a->command = COMMAND_VALIDATE;
         else if (streq(command, "plan"))
                 a->command = COMMAND_PLAN;
+        else if (streq(command, "cdi"))
+                a->command = COMMAND_CDI;
+        else if (streq(command, "ldcache"))
+                a->command = COMMAND_LDCACHE;
         else
-                return usage_error("unknown command \"%s\" (validate, plan; none for hook mode)", command);
+                return usage_error(
+                        "unknown command \"%s\" (validate, plan, cdi, ldcache; none for hook mode)",
+                        command);
+        if (symlink_text)
+                return usage_error("--symlink %s: the link text is missing",
+                                   a->symlinks[strv_length(a->symlinks) - 1]);
+        if ((a->vendor || a->cdi_version) && a->command != COMMAND_CDI)
+                return usage_error("%s is for the cdi command", a->vendor ? "--vendor" : "--cdi-version");
+        if ((a->folders || a->symlinks) && a->command != COMMAND_LDCACHE)
+                return usage_error("%s is for the ldcache command", a->folders ? "--folder" : "--symlink");
 
         if ((a->bundle || a->json) && a->command != COMMAND_PLAN)
                 return usage_error("%s is for the plan command", a->bundle ? "--bundle" : "--json");
@@ -189,6 +264,35 @@ static int run_validate(char *const *dirs)
         return problems > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+static int run_cdi(char *const *dirs, const char *vendor, const char *version)
+{
+        int r = oih_cdi_print(dirs, vendor ?: "oci-injector-hook", version ?: OIH_CDI_VERSION, stdout);
+        if (fflush(stdout) != 0)
+                r = -EIO;
+        if (r < 0) {
+                log_error("cdi: %s", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return r > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int run_ldcache(char *const *folders, char *const *symlinks)
+{
+        _cleanup_error_ oih_error *err = NULL;
+        _cleanup_(oih_state_freep) struct oih_state *state = NULL;
+
+        if (oih_state_read(STDIN_FILENO, &state, &err) < 0) {
+                log_error("%s", oih_error_message(err));
+                return EXIT_FAILURE;
+        }
+        oih_log_set_container(state->id);
+        if (oih_ldcache_run(state, folders, symlinks, &err) < 0) {
+                log_error("%s", oih_error_message(err));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
 static int run_plan(char *const *dirs, const char *bundle, bool json)
 {
         _cleanup_error_ oih_error *err = NULL;
@@ -222,9 +326,7 @@ int main(int argc, char **argv)
 
         r = parse_args(argc, argv, &a);
         if (r <= 0) {
-                strv_free(a.config_dirs);
-                free(a.bundle);
-                free(a.modules_dir);
+                args_done(&a);
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         }
 
@@ -238,12 +340,16 @@ int main(int argc, char **argv)
         case COMMAND_PLAN:
                 r = run_plan(dirs, a.bundle, a.json);
                 break;
+        case COMMAND_CDI:
+                r = run_cdi(dirs, a.vendor, a.cdi_version);
+                break;
+        case COMMAND_LDCACHE:
+                r = run_ldcache(a.folders, a.symlinks);
+                break;
         default:
                 r = run_hook(&(struct oih_options){ .config_dirs = dirs, .modules_dir = a.modules_dir });
         }
 
-        strv_free(a.config_dirs);
-        free(a.bundle);
-        free(a.modules_dir);
+        args_done(&a);
         return r;
 }

@@ -35,6 +35,12 @@ struct execution {
         struct oih_cgroup cgroup;
 };
 
+/* What messages name the plan by: its first config, or the entry point that made it. */
+static const char *plan_label(const struct oih_plan *plan)
+{
+        return plan->configs ? plan->configs[0] : "ldcache";
+}
+
 /* Why an operation failed, in words that tell the user what to do. */
 static const char *describe(int r)
 {
@@ -198,7 +204,7 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
         if (r >= 0)
                 r = oih_ldconfig_run(x->place.rootfd, x->ldconfig_fd, &x->place.owner, err);
         if (r < 0)
-                oih_error_prefix(err, "%s: refreshing the container's ld cache", x->plan->configs[0]);
+                oih_error_prefix(err, "%s: refreshing the container's ld cache", plan_label(x->plan));
         return r;
 }
 
@@ -299,7 +305,7 @@ static void execution_done(struct execution *x)
 }
 
 int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const struct oih_state *state,
-                const char *modules_dir, oih_error **err)
+                const struct oih_execute_options *options, oih_error **err)
 {
         struct execution x = {
                 .plan = plan,
@@ -319,18 +325,23 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                         err, EINVAL,
                         "%s: the container shares the host's mount namespace, so anything injected "
                         "would be the host's too; refusing (give it a mount namespace)",
-                        plan->configs[0]);
+                        plan_label(plan));
 
         r = oih_caps_limit_to_hook();
         if (r < 0)
                 log_debug("cannot limit capabilities: %s, ignoring", strerror(-r));
 
-        r = oih_container_mntns_open(state->pid, &nsfd, err);
-        if (r < 0)
-                return r;
-        r = oih_container_root_owner(state->pid, spec, &x.place.owner, err);
-        if (r < 0)
-                return r;
+        if (options->here)
+                /* Inside the container's namespaces, its root user is whoever runs the hook there. */
+                x.place.owner = (struct oih_owner){ .uid = geteuid(), .gid = getegid() };
+        else {
+                r = oih_container_mntns_open(state->pid, &nsfd, err);
+                if (r < 0)
+                        return r;
+                r = oih_container_root_owner(state->pid, spec, &x.place.owner, err);
+                if (r < 0)
+                        return r;
+        }
 
         x.sources = calloc(plan->n ?: 1, sizeof(*x.sources));
         if (!x.sources)
@@ -339,7 +350,7 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 x.sources[i].fd = -1;
 
         /* Step 1: in the host's mount namespace. */
-        if ((r = load_modules(plan, modules_dir, err)) < 0)
+        if ((r = load_modules(plan, options->modules_dir, err)) < 0)
                 goto finish;
         if (device_rules(plan, &rules, &n_rules) < 0) {
                 r = oih_error_set(err, ENOMEM, "out of memory");
@@ -352,7 +363,7 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                         goto finish;
 
         /* Step 2: in the container's. */
-        if ((r = oih_mntns_enter(nsfd, err)) < 0)
+        if (!options->here && (r = oih_mntns_enter(nsfd, err)) < 0)
                 goto finish;
         x.place.rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (x.place.rootfd < 0) {
@@ -388,7 +399,7 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
         if (r >= 0 && n_rules > 0) {
                 r = oih_cgroup_allow_devices(&x.cgroup, rules, n_rules, err);
                 if (r < 0)
-                        oih_error_prefix(err, "%s: allowing the injected devices", plan->configs[0]);
+                        oih_error_prefix(err, "%s: allowing the injected devices", plan_label(plan));
         }
 
         /* Step 4. */

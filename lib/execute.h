@@ -18,6 +18,14 @@
 #include "spec.h"
 #include "state.h"
 
-/* modules_dir: where libkmod looks for modules (NULL: the running kernel's /lib/modules). */
+struct oih_execute_options {
+        const char *modules_dir; /* where libkmod looks for modules (NULL: the running kernel's) */
+        /*
+         * Work in the current mount namespace instead of entering the container's: for the ldcache
+         * entry point, which runtimes call as a createContainer hook (CDI), already inside it.
+         */
+        bool here;
+};
+
 int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const struct oih_state *state,
-                const char *modules_dir, oih_error **err);
+                const struct oih_execute_options *options, oih_error **err);

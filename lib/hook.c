@@ -2,6 +2,7 @@
 #include "execute.h"
 #include "hook.h"
 #include "pipeline.h"
+#include "util.h"
 
 int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err)
 {
@@ -13,5 +14,49 @@ int oih_hook_run(const struct oih_options *options, const struct oih_state *stat
                 return r;
         if (plan->n == 0)
                 return 0;
-        return oih_execute(plan, spec, state, options->modules_dir, err);
+        return oih_execute(plan, spec, state,
+                           &(struct oih_execute_options){ .modules_dir = options->modules_dir }, err);
+}
+
+int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks,
+                    oih_error **err)
+{
+        _cleanup_spec_ struct oih_spec *spec = NULL;
+        _cleanup_plan_ struct oih_plan *plan = NULL;
+        _cleanup_strv_free_ char **dirs = NULL;
+        int r;
+
+        r = oih_spec_read(state->bundle, &spec, err);
+        if (r < 0)
+                return r;
+        if (oih_plan_new(&plan) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+
+        /* The arguments come from a CDI spec, root's like the configs; their paths are checked the same way.
+         */
+        for (size_t i = 0; symlinks && symlinks[i]; i += 2) {
+                _cleanup_free_ char *target = NULL;
+                const char *why = NULL;
+                if (!symlinks[i + 1] || isempty(symlinks[i + 1]))
+                        return oih_error_set(err, EINVAL, "ldcache: --symlink %s needs a link text",
+                                             symlinks[i]);
+                if (path_normalize(symlinks[i], &target, &why) < 0)
+                        return oih_error_set(err, EINVAL, "ldcache: --symlink \"%s\" %s", symlinks[i],
+                                             why ?: "is not valid");
+                if (oih_plan_add_symlink(plan, "ldcache", target, symlinks[i + 1]) < 0)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        STRV_FOREACH (f, folders) {
+                _cleanup_free_ char *dir = NULL;
+                const char *why = NULL;
+                if (path_normalize(*f, &dir, &why) < 0)
+                        return oih_error_set(err, EINVAL, "ldcache: --folder \"%s\" %s", *f,
+                                             why ?: "is not valid");
+                if (strv_consume(&dirs, TAKE_PTR(dir)) < 0)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        if (oih_plan_finish(plan) < 0 || oih_plan_add_ldcache(plan, dirs) < 0)
+                return oih_error_set(err, ENOMEM, "out of memory");
+
+        return oih_execute(plan, spec, state, &(struct oih_execute_options){ .here = true }, err);
 }

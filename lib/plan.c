@@ -470,6 +470,42 @@ int oih_plan_build(struct oih_config *const *configs, size_t n, struct oih_plan 
         return 0;
 }
 
+int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *target, const char *text)
+{
+        struct oih_op op = {
+                .type = OIH_OP_SYMLINK,
+                .kind = OIH_KIND_LIBRARY,
+                .config = strdup(label),
+                .source = strdup(text),
+                .target = strdup(target),
+        };
+        if (!op.config || !op.source || !op.target) {
+                op_done(&op);
+                return -ENOMEM;
+        }
+        return plan_add_op(p, &op, NULL) == -ENOMEM ? -ENOMEM : 0;
+}
+
+int oih_plan_add_ldcache(struct oih_plan *p, char *const *dirs)
+{
+        struct oih_op *ld = NULL;
+        for (size_t i = 0; i < p->n; i++)
+                if (p->ops[i].type == OIH_OP_LDCACHE)
+                        ld = &p->ops[i];
+        if (!ld) {
+                struct oih_op *m = reallocarray(p->ops, p->n + 1, sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                p->ops = m;
+                ld = &p->ops[p->n++];
+                *ld = (struct oih_op){ .type = OIH_OP_LDCACHE, .kind = OIH_KIND_LIBRARY };
+        }
+        STRV_FOREACH (d, dirs)
+                if (!strv_contains(ld->dirs, *d) && strv_extend(&ld->dirs, *d) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 static char *op_detail(const struct oih_op *o)
 {
         char *s = NULL;

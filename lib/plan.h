@@ -78,3 +78,10 @@ int oih_plan_build(struct oih_config *const *configs, size_t n, struct oih_plan 
 
 /* One operation per line ("bind SOURCE TARGET OPTIONS"), or one JSON document. */
 int oih_plan_print(const struct oih_plan *p, bool json, FILE *out);
+
+/*
+ * For the ldcache entry point (CDI): a symlink to make at `target` with link text `text`, and folders
+ * the ld cache must search. `label` names what asked for them in messages.
+ */
+int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *target, const char *text);
+int oih_plan_add_ldcache(struct oih_plan *p, char *const *dirs);

@@ -167,6 +167,7 @@ standin_state() {
 # A podman image of the glibc rootfs, made without a registry by `podman import`: $IMAGE.
 make_podman_image() {
     make_rootfs "$OIH_T/image" glibc
+    cp "$OIH_HELPERS/devopen" "$OIH_T/image/bin/devopen"
     IMAGE=localhost/oih-test-$(basename "$OIH_T" | tr 'A-Z.' 'a-z-')
     tar -C "$OIH_T/image" -cf "$OIH_T/image.tar" .
     podman import "$OIH_T/image.tar" "$IMAGE" >/dev/null
