@@ -151,10 +151,9 @@ make_modules_dir() {
 }
 
 @test "modules: the hook itself never maps libkmod" {
+    # Static by default, dynamic in sanitizer builds: in neither is libkmod among its libraries.
     run ldd "$OIH_HOOK"
-    [[ "$output" == *"statically linked"* || "$output" == *"not a dynamic executable"* ]]
     [[ "$output" != *libkmod* ]]
-    run grep -c libkmod "/proc/self/maps"
     run ldd "$(dirname "$OIH_HOOK")/oih-kmod"
     [[ "$output" == *libkmod* ]]
 }
