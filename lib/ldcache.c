@@ -278,7 +278,7 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
 
         if (unshare(CLONE_NEWNS) < 0)
                 child_fail(STDERR_FILENO, "unshare", errno);
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        if (mount("", "/", "", MS_REC | MS_PRIVATE, NULL) < 0)
                 child_fail(STDERR_FILENO, "making the mounts private", errno);
         r = detach_procfs_below(root);
         if (r < 0)

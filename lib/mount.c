@@ -118,9 +118,9 @@ static int remount_fd(int fd, unsigned flags, const char *target, oih_error **er
         _cleanup_free_ char *p = fd_path(fd);
         if (!p)
                 return oih_error_set(err, ENOMEM, "out of memory");
-        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | ms_flags(flags), NULL) < 0)
+        if (mount("", p, "", MS_REMOUNT | MS_BIND | ms_flags(flags), NULL) < 0)
                 return oih_error_set_errno(err, errno, "\"%s\": cannot set the mount's flags", target);
-        if (mount(NULL, p, NULL, MS_PRIVATE | ((flags & OIH_MOUNT_RECURSIVE) ? MS_REC : 0), NULL) < 0)
+        if (mount("", p, "", MS_PRIVATE | ((flags & OIH_MOUNT_RECURSIVE) ? MS_REC : 0), NULL) < 0)
                 return oih_error_set_errno(err, errno, "\"%s\": cannot make the mount private", target);
         return 0;
 }
@@ -203,7 +203,7 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
         if (!from || !to)
                 return oih_error_set(err, ENOMEM, "out of memory");
         unsigned long rec = (flags & OIH_MOUNT_RECURSIVE) ? MS_REC : 0;
-        if (mount(from, to, NULL, MS_BIND | rec, NULL) < 0)
+        if (mount(from, to, "", MS_BIND | rec, NULL) < 0)
                 return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
                                            src->path);
 
