@@ -1,10 +1,34 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "execute.h"
 #include "hook.h"
+#include "log.h"
 #include "pipeline.h"
 #include "util.h"
 
-int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err)
+/* Logs the descriptors above stderr that this process holds: at the end of hook mode, none should be
+ * (runtimes pass the hook stdin, stdout and stderr only). */
+static void log_open_fds(void)
+{
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+        char list[256] = "";
+        size_t o = 0;
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+                        continue;
+                int k = snprintf(list + o, sizeof(list) - o, "%s%d", o ? ", " : "", fd);
+                if (k < 0 || (size_t)k >= sizeof(list) - o)
+                        break;
+                o += (size_t)k;
+        }
+        log_debug("file descriptors open at exit besides stdin, stdout and stderr: %s", o ? list : "none");
+}
+
+static int hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err)
 {
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
@@ -16,6 +40,14 @@ int oih_hook_run(const struct oih_options *options, const struct oih_state *stat
                 return 0;
         return oih_execute(plan, spec, state,
                            &(struct oih_execute_options){ .modules_dir = options->modules_dir }, err);
+}
+
+int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err)
+{
+        int r = hook_run(options, state, err);
+        if (oih_log_max_level() >= OIH_LOG_DEBUG)
+                log_open_fds();
+        return r;
 }
 
 int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks,
