@@ -154,7 +154,10 @@ start_standin() {
 }
 
 stop_standin() {
-    [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null && wait "$STANDIN_PID" 2>/dev/null
+    if [ -n "${STANDIN_PID:-}" ]; then
+        kill "$STANDIN_PID" 2>/dev/null || true
+        wait "$STANDIN_PID" 2>/dev/null || true
+    fi
     STANDIN_PID=
 }
 
