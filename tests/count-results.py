@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Counts the individual TAP results of a meson test run (meson-logs/testlog.json) and prints the
-closing line "N passed, N failed" (", N skipped" when some were). With CI=true a skip counts as a
-failure: a CI run must exercise everything. Exits 1 when anything failed."""
+"""Counts the individual TAP results of meson test runs (meson-logs/testlog.json) and of plain TAP
+files (*.tap), and prints the closing line "N passed, N failed" (", N skipped" when some were).
+Arguments may be LABEL:PATH; the label prefixes the names of failures. With CI=true a skip counts as
+a failure: a CI run must exercise everything. Exits 1 when anything failed, or a result file is
+missing."""
 import json
 import os
 import re
@@ -12,46 +14,65 @@ ci = os.environ.get("CI") == "true"
 passed = failed = skipped = 0
 failures = []
 
-for path in sys.argv[1:]:
+def tests_of(path):
+    """(name, meson result, TAP text, return code) of each test in a result file."""
+    if path.endswith(".tap"):
+        with open(path) as f:
+            text = f.read()
+        yield (os.path.basename(path), "OK", text, 0)
+        return
     with open(path) as f:
         for line in f:
-            test = json.loads(line)
-            name, result, out = test["name"], test["result"], test.get("stdout") or ""
-            tap = [l for l in out.splitlines() if re.match(r"^(not )?ok\b", l)]
-            plan_skip = re.search(r"^1\.\.0 # SKIP (.*)$", out, re.M)
-            if result == "SKIP" or plan_skip:
-                why = plan_skip.group(1) if plan_skip else "skipped"
+            t = json.loads(line)
+            yield (t["name"], t["result"], t.get("stdout") or "", t.get("returncode"))
+
+
+for arg in sys.argv[1:]:
+    label, path = ("", arg)
+    if ":" in arg and not arg.startswith("/"):
+        label, path = arg.split(":", 1)
+    prefix = f"{label}: " if label else ""
+    if not os.path.exists(path):
+        failed += 1
+        failures.append(f"{prefix}{path}: no results (the build or the run failed)")
+        continue
+    for name, result, out, returncode in tests_of(path):
+        name = prefix + name
+        tap = [l for l in out.splitlines() if re.match(r"^(not )?ok\b", l)]
+        plan_skip = re.search(r"^1\.\.0 # SKIP (.*)$", out, re.M)
+        if result == "SKIP" or plan_skip:
+            why = plan_skip.group(1) if plan_skip else "skipped"
+            if ci:
+                failed += 1
+                failures.append(f"{name}: skipped under CI=true ({why})")
+            else:
+                skipped += 1
+            continue
+        if not tap:
+            # Not a TAP program, or it died before printing: judge by meson's verdict.
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            else:
+                failed += 1
+                failures.append(f"{name}: {result}")
+            continue
+        for l in tap:
+            desc = l.split(" - ", 1)[-1]
+            if re.search(r"#\s*SKIP", l, re.I):
                 if ci:
                     failed += 1
-                    failures.append(f"{name}: skipped under CI=true ({why})")
+                    failures.append(f"{name}: {desc} (skipped under CI=true)")
                 else:
                     skipped += 1
-                continue
-            if not tap:
-                # Not a TAP program, or it died before printing: judge by meson's verdict.
-                if result in ("OK", "EXPECTEDFAIL"):
-                    passed += 1
-                else:
-                    failed += 1
-                    failures.append(f"{name}: {result}")
-                continue
-            for l in tap:
-                desc = l.split(" - ", 1)[-1]
-                if re.search(r"#\s*SKIP", l, re.I):
-                    if ci:
-                        failed += 1
-                        failures.append(f"{name}: {desc} (skipped under CI=true)")
-                    else:
-                        skipped += 1
-                elif l.startswith("not ok") and not re.search(r"#\s*TODO", l, re.I):
-                    failed += 1
-                    failures.append(f"{name}: {desc}")
-                else:
-                    passed += 1
-            if result not in ("OK", "EXPECTEDFAIL") and not any(l.startswith("not ok") for l in tap):
-                # Every line said ok but the program failed (a crash after the last test, a leak report).
+            elif l.startswith("not ok") and not re.search(r"#\s*TODO", l, re.I):
                 failed += 1
-                failures.append(f"{name}: {result} (exit status {test.get('returncode')})")
+                failures.append(f"{name}: {desc}")
+            else:
+                passed += 1
+        if result not in ("OK", "EXPECTEDFAIL") and not any(l.startswith("not ok") for l in tap):
+            # Every line said ok but the program failed (a crash after the last test, a leak report).
+            failed += 1
+            failures.append(f"{name}: {result} (exit status {returncode})")
 
 for f in failures:
     print(f"FAILED: {f}")
