@@ -4,6 +4,8 @@
 #include "error.h"
 
 static int error_setv(oih_error **err, int code, bool with_errno, const char *fmt, va_list ap)
+        _printf_(4, 0);
+static int error_setv(oih_error **err, int code, bool with_errno, const char *fmt, va_list ap)
 {
         if (code <= 0)
                 code = EIO;

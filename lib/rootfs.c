@@ -62,16 +62,17 @@ static int settle_new_dir(int dirfd, const char *name, mode_t mode, const struct
 }
 
 /*
- * A procfs link other than /proc/self and /proc/thread-self (whose text is a pid, then maybe
- * "/task/TID") is a magic link: /proc/PID/root, cwd, exe, fd/N, ns/... The kernel jumps through them
- * instead of reading their text; openat2 refuses them with RESOLVE_NO_MAGICLINKS, and so does the walk.
+ * A magic link of procfs (/proc/PID/root, cwd, exe, fd/N, ns/...): the kernel jumps through them instead
+ * of reading their text, and openat2 refuses them with RESOLVE_NO_MAGICLINKS; so does the walk. Their
+ * text is absolute ("/", "/usr/bin/x") or an object ("pipe:[42]", "mnt:[4026531840]"), while procfs's
+ * ordinary links (self, thread-self, mounts, net) point to a pid or to "self/...".
  */
 static bool is_magic_link(int fd, const char *text)
 {
         struct statfs sfs;
         if (fstatfs(fd, &sfs) < 0)
                 return true;
-        return sfs.f_type == PROC_SUPER_MAGIC && !(text[0] >= '0' && text[0] <= '9');
+        return sfs.f_type == PROC_SUPER_MAGIC && (text[0] == '/' || strstr(text, ":["));
 }
 
 /* `resolved` tracks the container path of what the walk holds, for the created() callback. */
@@ -110,6 +111,10 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
         if (fstat(rootfd, &root_st) < 0)
                 return negative_errno();
 
+        /* As openat2: an empty path names nothing. */
+        if (!*path)
+                return -ENOENT;
+
         _cleanup_free_ char *todo = strdup(path), *resolved = strdup("/");
         _cleanup_close_ int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (!todo || !resolved)
@@ -135,9 +140,12 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                 if (!comp)
                         return -ENOMEM;
                 p += l;
+                bool slash = *p == '/';
                 while (*p == '/')
                         p++;
                 bool last = !*p;
+                /* A trailing slash names a folder: the last link is followed and the result must be one. */
+                int want = last && slash ? (flags & ~O_NOFOLLOW) | O_DIRECTORY : flags;
 
                 if (streq(comp, "."))
                         continue;
@@ -177,7 +185,7 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                         return negative_errno();
                 }
 
-                if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+                if (S_ISLNK(st.st_mode) && !(last && (want & O_NOFOLLOW))) {
                         _cleanup_free_ char *target = NULL, *rest = NULL;
                         size_t size = 256;
                         ssize_t n;
@@ -210,7 +218,8 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                         if (n == 0)
                                 return -ENOENT;
 
-                        if (asprintf(&rest, "%s/%s", target, p) < 0)
+                        /* What is left after the link goes after its text; a trailing slash stays one. */
+                        if (asprintf(&rest, "%s%s%s", target, *p || slash ? "/" : "", p) < 0)
                                 return -ENOMEM;
                         if (target[0] == '/') {
                                 int r = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -231,17 +240,17 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                         return -ENOTDIR;
                 }
                 if (last) {
-                        if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+                        if ((want & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
                                 safe_close(fd);
                                 return -ENOTDIR;
                         }
-                        if (flags & O_PATH) {
+                        if (want & O_PATH) {
                                 *ret_fd = fd;
                                 return 0;
                         }
                         /* Reopen with the caller's flags, and make sure it is still the same file. */
                         struct stat again;
-                        int real = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+                        int real = openat(cur, comp, want | O_NOFOLLOW | O_CLOEXEC);
                         safe_close(fd);
                         if (real < 0)
                                 return negative_errno();

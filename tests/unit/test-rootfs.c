@@ -116,6 +116,15 @@ static void run_cases(const char *mode)
         resolves(mode, "/tofile", O_PATH | O_NOFOLLOW, "tofile", 0);
         resolves(mode, "/file", O_PATH | O_DIRECTORY, NULL, ENOTDIR);
         resolves(mode, "/", O_PATH | O_DIRECTORY, ".", 0);
+        /* The walk answers as openat2 does (found by fuzzing, tests/fuzz). */
+        resolves(mode, "", O_PATH, NULL, ENOENT);
+        resolves(mode, "/file/", O_PATH, NULL, ENOTDIR);
+        resolves(mode, "/tofile/", O_PATH | O_NOFOLLOW, NULL, ENOTDIR);
+        resolves(mode, "/slash/", O_PATH | O_NOFOLLOW, ".", 0);
+        resolves(mode, "/e/f/", O_PATH, "e/f", 0);
+        _cleanup_close_ int mounts = -1;
+        ok(oih_root_open(rootfd, "/proc/mounts", O_RDONLY, &mounts) == 0,
+           "%s: /proc/mounts (an ordinary procfs link, to self/mounts) opens", mode);
 
         /* The fd really reads the root's file, never the outside marker. */
         _cleanup_close_ int fd = -1;
