@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench-matched HOOK LIBINJTEST INJTEST [ROUNDS] [--base DIR] [--keep]: the matched path. One config,
+ * activated by the container's OCI_BENCH, asks for 100 libraries (distinct copies of the test library, each
+ * with its own soname and soname link, in one host folder), 5 binaries and 2 devices (/dev/fuse,
+ * /dev/net/tun); ten more configs that nothing activates sit beside it. The container is a stand-in: a
+ * process in a mount namespace of its own (and a devices cgroup of its own when the host has cgroup v1),
+ * with a fresh copy of a glibc root (busybox-static, the host's ld-linux and libc) for every round.
+ *
+ * Against the floor, measured alternately in the same run: in a fresh stand-in-like mount namespace, a
+ * minimal C loop of 107 bare bind mounts (mount(MS_BIND) of each host file onto a target made
+ * beforehand in the root), the root's ld.so.conf.d entry written, and the host's ldconfig run on the
+ * root (`ldconfig -r ROOT`). Also alternately, for information: the hook on the same request into a root
+ * without glibc (static busybox), where it has no ld cache to refresh. Every round is checked: the hook
+ * exits 0, its binds are in the stand-in's mount table, the device nodes exist, and the root's new
+ * ld.so.cache knows the libraries. Prints the medians, hook / floor, and the hook's peak RSS.
+ *
+ * Everything lives in a temporary folder in DIR (default /tmp): where the roots are changes the figure,
+ * since the hook makes about 200 files in the root (mount points, library links) where the floor makes
+ * the 100 links only (ldconfig does), its mount points being made beforehand. On ext4 with roots
+ * removed round after round, each new inode costs a scan past recently deleted ones.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench-util.h"
+
+enum { NLIBS = 100, NBINS = 5, NDEVS = 2, NBINDS = NLIBS + NBINS + NDEVS };
+static const char *const devices[NDEVS] = { "/dev/fuse", "/dev/net/tun" };
+static const char *ldconfig = "/sbin/ldconfig";
+
+static char *dir, *host_lib, *host_bin;
+
+/* The test library with its soname "libinjtest.so.1" rewritten to "libinjtNNN.so.1" (same length):
+ * 100 distinct libraries for ldconfig, as a real driver stack has. */
+static void make_libraries(const char *libinjtest)
+{
+        static const char soname[] = "libinjtest.so.1";
+        size_t len;
+        char *data = read_text(libinjtest, &len);
+        size_t at[16], hits = 0;
+
+        for (char *p = data;
+             hits < 16 && (p = memmem(p, len - (size_t)(p - data), soname, sizeof(soname))) != NULL;
+             p += sizeof(soname))
+                at[hits++] = (size_t)(p - data);
+        mkdir_p(host_lib, 0755);
+        for (int i = 0; i < NLIBS; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "libinjt%03d.so.1", i);
+                for (size_t j = 0; j < hits; j++)
+                        memcpy(data + at[j], name, sizeof(soname));
+                char *real = path_printf("%s/libinjt%03d.so.1.2.3", host_lib, i);
+                int fd = open(real, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+                if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0)
+                        bench_die("cannot write %s:", real);
+                char *link = path_printf("%s/%s", host_lib, name);
+                char *target = path_printf("libinjt%03d.so.1.2.3", i);
+                if (symlink(target, link) < 0)
+                        bench_die("symlink %s:", link);
+                free(real);
+                free(link);
+                free(target);
+        }
+        if (hits == 0)
+                printf("    note: no soname found to rewrite in %s: the 100 copies share one soname\n",
+                       libinjtest);
+        free(data);
+}
+
+static void make_fixture(const char *libinjtest, const char *injtest)
+{
+        host_lib = path_printf("%s/host/lib", dir);
+        host_bin = path_printf("%s/host/bin", dir);
+        make_libraries(libinjtest);
+        mkdir_p(host_bin, 0755);
+        for (int i = 0; i < NBINS; i++) {
+                char *p = path_printf("%s/injtest%d", host_bin, i);
+                copy_file(injtest, p, 0755);
+                free(p);
+        }
+        for (int i = 0; i < NDEVS; i++) {
+                struct stat st;
+                if (stat(devices[i], &st) < 0 || !S_ISCHR(st.st_mode))
+                        bench_die("the host has no device node %s:", devices[i]);
+        }
+
+        char *conf = path_printf("%s/conf", dir);
+        make_configs(conf, 10);
+        size_t size = 65536, len = 0;
+        char *t = malloc(size);
+#define ADD(...) (len += (size_t)snprintf(t + len, size - len, __VA_ARGS__))
+        ADD("{ \"description\": \"a driver stack: 100 libraries, 5 tools, 2 devices\",\n"
+            "  \"activation_flag\": \"OCI_BENCH\",\n  \"devices\": [\"%s\", \"%s\"],\n  \"binaries\": [",
+            devices[0], devices[1]);
+        for (int i = 0; i < NBINS; i++)
+                ADD("%s\"%s/injtest%d\"", i ? ", " : "", host_bin, i);
+        ADD("],\n  \"libraries\": [");
+        for (int i = 0; i < NLIBS; i++)
+                ADD("%s\n    \"%s/libinjt%03d.so.1\"", i ? "," : "", host_lib, i);
+        ADD("] }\n");
+#undef ADD
+        char *p = path_printf("%s/50-bench.json", conf);
+        write_text(p, t, 0644);
+        free(p);
+        free(t);
+        free(conf);
+
+        char *tmpl = path_printf("%s/tmpl-glibc", dir);
+        make_rootfs(tmpl, true);
+        free(tmpl);
+        tmpl = path_printf("%s/tmpl-static", dir);
+        make_rootfs(tmpl, false);
+        free(tmpl);
+        static const char config_json[] =
+                "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"env\":[\"OCI_BENCH=1\"]},"
+                "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}\n";
+        static const char *const bundles[] = { "b-hook", "b-static", "b-floor" };
+        for (size_t i = 0; i < 3; i++) {
+                p = path_printf("%s/%s", dir, bundles[i]);
+                mkdir_p(p, 0755);
+                free(p);
+                p = path_printf("%s/%s/config.json", dir, bundles[i]);
+                write_text(p, config_json, 0644);
+                free(p);
+        }
+}
+
+/* A fresh copy of the template root in BUNDLE/rootfs; returns the root's path. */
+static char *fresh_root(const char *bundle, const char *tmpl)
+{
+        char *root = path_printf("%s/%s/rootfs", dir, bundle);
+        char *src = path_printf("%s/%s", dir, tmpl);
+        remove_tree(root);
+        copy_tree(src, root);
+        free(src);
+        return root;
+}
+
+/* Mounts in pid's mount table at or below root. */
+static int count_mounts(pid_t pid, const char *root)
+{
+        char *p = path_printf("/proc/%d/mountinfo", (int)pid);
+        char *text = read_text(p, NULL);
+        size_t rl = strlen(root);
+        int n = 0;
+        for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                char mp[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, root, rl) == 0 &&
+                    mp[rl] == '/')
+                        n++;
+        }
+        free(text);
+        free(p);
+        return n;
+}
+
+/* The root's ld.so.cache names the last library (and so was written after the libraries arrived). */
+static void check_cache(const char *root, const char *who)
+{
+        char *p = path_printf("%s/etc/ld.so.cache", root);
+        size_t len;
+        if (access(p, F_OK) != 0)
+                bench_die("%s: no %s after the run", who, p);
+        char *data = read_text(p, &len);
+        char *want = path_printf("%s/libinjt%03d.so.1", host_lib, NLIBS - 1);
+        if (!memmem(data, len, want, strlen(want)))
+                bench_die("%s: %s does not name %s", who, p, want);
+        free(want);
+        free(data);
+        free(p);
+}
+
+/* One run of the hook on a fresh root and a fresh stand-in. */
+static double run_hook(const char *hook, const char *bundle, const char *tmpl, bool glibc, double *rss)
+{
+        struct standin s;
+        char *root = fresh_root(bundle, tmpl);
+        char *conf = path_printf("%s/conf", dir);
+        char *state = path_printf("%s/%s/state.json", dir, bundle);
+        char *err = path_printf("%s/%s/hook.stderr", dir, bundle);
+        char *bdir = path_printf("%s/%s", dir, bundle);
+        char *argv[] = { (char *)hook, (char *)"--config-dir", conf, NULL };
+        struct rusage ru;
+        int status;
+
+        standin_start(&s);
+        char *text = path_printf("{\"ociVersion\": \"1.0.2\", \"id\": \"bench\", \"status\": \"created\", "
+                                 "\"pid\": %d, \"bundle\": \"%s\"}",
+                                 (int)s.pid, bdir);
+        write_text(state, text, 0644);
+        double us = run_timed(argv, state, err, &ru, &status);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                char *msg = read_text(err, NULL);
+                bench_die("the hook failed (status 0x%x) on the matched path:\n%s", status, msg);
+        }
+        int n = count_mounts(s.pid, root);
+        if (n != NLIBS + NBINS)
+                bench_die("the hook exited 0 but the stand-in has %d mounts in %s, not %d", n, root,
+                          NLIBS + NBINS);
+        for (int i = 0; i < NDEVS; i++) {
+                char *p = path_printf("%s%s", root, devices[i]);
+                struct stat st, host;
+                if (stat(p, &st) < 0 || stat(devices[i], &host) < 0 || !S_ISCHR(st.st_mode) ||
+                    st.st_rdev != host.st_rdev)
+                        bench_die("the hook exited 0 but %s is not the device %s", p, devices[i]);
+                free(p);
+        }
+        if (glibc)
+                check_cache(root, "the hook");
+        standin_stop(&s);
+        *rss = (double)ru.ru_maxrss;
+        free(text);
+        free(root);
+        free(conf);
+        free(state);
+        free(err);
+        free(bdir);
+        return us;
+}
+
+struct floor_result {
+        double binds_us, ldconfig_us, ldconfig_rss;
+        int failed; /* 0, or the step that failed */
+};
+
+/* The floor: fresh root with the targets made beforehand; in a fresh mount namespace, 107 binds, the
+ * ld.so.conf.d entry, ldconfig -r. Timed from the go to the child's report. */
+static double run_floor(struct floor_result *res, double *targets_us)
+{
+        bench_check_interrupted();
+        char *root = fresh_root("b-floor", "tmpl-glibc");
+        char *src[NBINDS], *dst[NBINDS];
+        int k = 0;
+
+        for (int i = 0; i < NLIBS; i++)
+                src[k++] = path_printf("%s/libinjt%03d.so.1.2.3", host_lib, i);
+        for (int i = 0; i < NBINS; i++)
+                src[k++] = path_printf("%s/injtest%d", host_bin, i);
+        for (int i = 0; i < NDEVS; i++)
+                src[k++] = strdup(devices[i]);
+        /* Outside the floor's time, as its definition says; timed apart, for information: the hook has to
+         * make these mount points itself. */
+        double t_targets = now_us();
+        char *d = path_printf("%s%s", root, host_lib);
+        mkdir_p(d, 0755);
+        free(d);
+        d = path_printf("%s%s", root, host_bin);
+        mkdir_p(d, 0755);
+        free(d);
+        d = path_printf("%s/dev/net", root);
+        mkdir_p(d, 0755);
+        free(d);
+        for (int i = 0; i < NBINDS; i++) {
+                dst[i] = path_printf("%s%s", root, src[i]);
+                int fd = open(dst[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        bench_die("cannot make the target %s:", dst[i]);
+                close(fd);
+        }
+        *targets_us = now_us() - t_targets;
+        char *confd = path_printf("%s/etc/ld.so.conf.d", root);
+        char *entry = path_printf("%s/000-oci-injector-hook.conf", confd);
+        char *ldconf = path_printf("%s/etc/ld.so.conf", root);
+        char *entry_text = path_printf("%s\n", host_lib);
+        char *ld_argv[] = { (char *)ldconfig, (char *)"-r", root, NULL };
+
+        int go[2], done[2];
+        if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
+                bench_die("pipe:");
+        fflush(stdout);
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0)
+                bench_die("fork:");
+        if (pid == 0) {
+                struct floor_result r = { 0 };
+                char c;
+                bench_forked_child();
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);
+                close(go[1]);
+                close(done[0]);
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        r.failed = 1;
+                if (write(done[1], &r, sizeof(r)) != sizeof(r) || read(go[0], &c, 1) != 1)
+                        _exit(1);
+                double t0 = now_us();
+                for (int i = 0; i < NBINDS && !r.failed; i++)
+                        if (mount(src[i], dst[i], NULL, MS_BIND, NULL) < 0)
+                                r.failed = 2;
+                double t1 = now_us();
+                if (!r.failed) {
+                        if (mkdir(confd, 0755) < 0 && errno != EEXIST)
+                                r.failed = 3;
+                        int fd = open(entry, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                        if (fd < 0 || write(fd, entry_text, strlen(entry_text)) < 0 || close(fd) < 0)
+                                r.failed = 3;
+                        static const char include[] = "include /etc/ld.so.conf.d/*.conf\n";
+                        fd = open(ldconf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                        if (fd < 0 || write(fd, include, sizeof(include) - 1) < 0 || close(fd) < 0)
+                                r.failed = 3;
+                }
+                if (!r.failed) {
+                        struct rusage ru;
+                        int status;
+                        run_timed(ld_argv, NULL, NULL, &ru, &status);
+                        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                                r.failed = 4;
+                        r.ldconfig_rss = (double)ru.ru_maxrss;
+                }
+                double t2 = now_us();
+                r.binds_us = t1 - t0;
+                r.ldconfig_us = t2 - t1;
+                if (write(done[1], &r, sizeof(r)) != sizeof(r))
+                        _exit(1);
+                while (read(go[0], &c, 1) > 0) /* until released: the binds stay for the check */
+                        ;
+                _exit(0);
+        }
+        bench_track_pid(pid);
+        close(go[0]);
+        close(done[1]);
+        if (read(done[0], res, sizeof(*res)) != sizeof(*res) || res->failed)
+                bench_die("the floor's mount namespace could not be made");
+
+        double a = now_us();
+        if (write(go[1], "g", 1) != 1 || read(done[0], res, sizeof(*res)) != sizeof(*res))
+                bench_die("the floor's child died");
+        double us = now_us() - a;
+        static const char *const steps[] = { "", "unshare", "bind mount", "ld.so.conf", "ldconfig" };
+        if (res->failed)
+                bench_die("the floor failed at its %s step", steps[res->failed]);
+        int n = count_mounts(pid, root);
+        if (n != NBINDS)
+                bench_die("the floor's namespace has %d mounts in %s, not %d", n, root, NBINDS);
+        check_cache(root, "the floor");
+        close(go[1]);
+        close(done[0]);
+        waitpid(pid, NULL, 0);
+        bench_untrack_pid(pid);
+        for (int i = 0; i < NBINDS; i++) {
+                free(src[i]);
+                free(dst[i]);
+        }
+        free(root);
+        free(confd);
+        free(entry);
+        free(ldconf);
+        free(entry_text);
+        return us;
+}
+
+int main(int argc, char **argv)
+{
+        int rounds = 100;
+        bool keep = false;
+        const char *base = "/tmp";
+        for (int i = 4; i < argc; i++)
+                if (strcmp(argv[i], "--keep") == 0)
+                        keep = true;
+                else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
+                        base = argv[++i];
+                else if ((rounds = atoi(argv[i])) < 1)
+                        argc = 0;
+        if (argc < 4) {
+                fprintf(stderr,
+                        "usage: bench-matched HOOK LIBINJTEST INJTEST [ROUNDS] [--base DIR] [--keep]\n");
+                return 2;
+        }
+        bench_require_root();
+        bench_init("bench-matched");
+        if (access(ldconfig, X_OK) != 0)
+                bench_die("no %s:", ldconfig);
+
+        dir = bench_tmpdir_in(base);
+        printf("[3] matched path: one config activating %d libraries, %d binaries, %d devices (and 10 "
+               "configs not activated), into a fresh glibc root and a fresh stand-in each round; "
+               "in %s (%s)\n",
+               NLIBS, NBINS, NDEVS, base, fs_name(dir));
+        make_fixture(argv[2], argv[3]);
+
+        double *h = calloc((size_t)rounds, sizeof(double)), *hrss = calloc((size_t)rounds, sizeof(double));
+        double *s = calloc((size_t)rounds, sizeof(double)), *srss = calloc((size_t)rounds, sizeof(double));
+        double *f = calloc((size_t)rounds, sizeof(double)), *fb = calloc((size_t)rounds, sizeof(double));
+        double *fl = calloc((size_t)rounds, sizeof(double)), *frss = calloc((size_t)rounds, sizeof(double));
+        double *ft = calloc((size_t)rounds, sizeof(double));
+        double rss;
+        struct floor_result fr;
+
+        for (int i = 0; i < 3; i++) { /* warm the caches */
+                run_hook(argv[1], "b-hook", "tmpl-glibc", true, &rss);
+                run_hook(argv[1], "b-static", "tmpl-static", false, &rss);
+                run_floor(&fr, &rss);
+        }
+        for (int i = 0; i < rounds; i++)
+                for (int j = 0; j < 3; j++)
+                        switch ((i + j) % 3) {
+                        case 0:
+                                h[i] = run_hook(argv[1], "b-hook", "tmpl-glibc", true, &hrss[i]);
+                                break;
+                        case 1:
+                                f[i] = run_floor(&fr, &ft[i]);
+                                fb[i] = fr.binds_us;
+                                fl[i] = fr.ldconfig_us;
+                                frss[i] = fr.ldconfig_rss;
+                                break;
+                        default:
+                                s[i] = run_hook(argv[1], "b-static", "tmpl-static", false, &srss[i]);
+                        }
+
+        double mh = median(h, rounds), mf = median(f, rounds);
+        printf("    median of %d alternating rounds (each checked: binds in the stand-in's mount table, "
+               "device nodes, ld.so.cache):\n",
+               rounds);
+        printf("    hook, glibc root:                        %6.0f us\n", mh);
+        printf("    floor: %d bare binds + ldconfig -r ROOT: %6.0f us (binds %.0f us, ld.so.conf + "
+               "ldconfig %.0f us)\n",
+               NBINDS, mf, median(fb, rounds), median(fl, rounds));
+        double mt = median(ft, rounds);
+        printf("    for information: hook into a static root (no ld cache step) %.0f us; making the floor's "
+               "%d targets (folders, empty files; not in the floor) %.0f us\n",
+               median(s, rounds), NBINDS, mt);
+        const char *fs = fs_name(dir);
+        printf("    ratio hook / floor (%s): %.2f (goal: at most 1.30); hook / (floor + making its "
+               "targets): "
+               "%.2f\n",
+               fs, mh / mf, mh / (mf + mt));
+        printf("[5] peak memory of the hook on the matched path (%s), median of %d wait4 ru_maxrss: %.0f "
+               "KiB\n"
+               "    (wait4 reports the larger of the hook and the ldconfig it waited for; for information: "
+               "ldconfig alone %.0f KiB, the hook into the static root, no ldconfig, %.0f KiB)\n",
+               fs, rounds, median(hrss, rounds), median(frss, rounds), median(srss, rounds));
+        if (keep) {
+                printf("fixture kept in %s (remove it by hand)\n", dir);
+                fflush(stdout);
+                _exit(0);
+        }
+        bench_check_mounts();
+        return 0;
+}

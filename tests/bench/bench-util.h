@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the benchmark programs share: temporary folders removed at exit, fixtures (config files, a
+ * config.json as runtimes write them, busybox roots), timed runs of a program, medians, stand-in
+ * containers, and a check that the host's mount table is the same at the end as at the start.
+ * Every figure is a ratio of medians measured side by side in one run: the machine's speed cancels out.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Prints the message (and errno's text when the format ends with ':') and exits 1; cleanup runs. */
+_Noreturn void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Installs the cleanup (at exit and on SIGINT/SIGTERM/SIGHUP) and snapshots the host's mount table. */
+void bench_init(const char *name);
+/* Exits (cleaning up) when a signal asked for it since the last check. */
+void bench_check_interrupted(void);
+/* Compares the host's mount table with the snapshot; prints a warning when it changed. */
+void bench_check_mounts(void);
+/* Exit status 77 (meson's "skipped") with a line saying why, when not root. */
+void bench_require_root(void);
+
+/* A new temporary folder (mode 0755: the hook refuses config folders that others can write), removed
+ * at exit with everything below it. */
+char *bench_tmpdir(void);
+/* The same, in folder base rather than /tmp. */
+char *bench_tmpdir_in(const char *base);
+
+void write_text(const char *path, const char *text, mode_t mode);
+char *read_text(const char *path, size_t *len);
+void mkdir_p(const char *path, mode_t mode);
+void copy_file(const char *src, const char *dst, mode_t mode);
+/* Copies a tree (folders, files, symlinks, modes) from src to dst, which must not exist. */
+void copy_tree(const char *src, const char *dst);
+/* Removes a tree; never crosses into another file system. */
+void remove_tree(const char *path);
+/* The name of the file system type path is on ("ext4", "tmpfs", ...). */
+const char *fs_name(const char *path);
+char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* count configs such as a host would have, in folder dir (made), none activated by OCI_BENCH. */
+void make_configs(const char *dir, int count);
+/* A config.json of about 10 KB in bundle, as runtimes write them, activating nothing; and
+ * bundle/state.json naming it (pid 1). Returns the size of config.json. */
+size_t make_big_bundle(const char *bundle);
+/* A busybox root in dir: busybox-static with its applets; with glibc, the host's loader and libc too. */
+void make_rootfs(const char *dir, bool glibc);
+
+/* Runs argv with stdin from stdin_path (or /dev/null) and stdout, stderr to out_path (or /dev/null),
+ * waits with wait4. Returns the wall time in microseconds; ru gets the rusage of the child (wait4's:
+ * the child's, or of a child it waited for when larger, for ru_maxrss); exits when the program fails
+ * unless status is given. */
+double run_timed(char *const argv[], const char *stdin_path, const char *out_path, struct rusage *ru,
+                 int *status);
+
+double now_us(void);
+double median(const double *v, int n);
+
+/* A stand-in for a container: a child in its own mount namespace (mounts private), waiting. */
+struct standin {
+        pid_t pid;
+        int release_fd; /* closing it lets the stand-in exit */
+        char *cgroup;   /* its own devices cgroup (v1), when the host has one */
+};
+void standin_start(struct standin *s);
+void standin_stop(struct standin *s);
+
+/* In a child made by fork: the cleanup at exit is the parent's, not this process's. */
+void bench_forked_child(void);
+/* Registers a pid that the cleanup kills (SIGKILL) and reaps if it is still there at exit. */
+void bench_track_pid(pid_t pid);
+void bench_untrack_pid(pid_t pid);
