@@ -332,9 +332,11 @@ static const yajl_callbacks callbacks = {
         .yajl_end_array = on_end,
 };
 
-static int parse_failure(oih_error **err, yajl_handle h, const char *text, size_t len, const char *why)
+/* `at_end`: yajl_complete_parse() failed, and yajl counts its bytes from that call, not from the text. */
+static int parse_failure(oih_error **err, yajl_handle h, const char *text, size_t len, bool at_end,
+                         const char *why)
 {
-        size_t offset = yajl_get_bytes_consumed(h);
+        size_t offset = at_end ? len : yajl_get_bytes_consumed(h);
         unsigned line = 1, column = 1;
 
         if (offset > len)
@@ -381,11 +383,15 @@ int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err
         }
         (void)yajl_config(h, yajl_allow_comments, 1);
 
+        bool at_end = false;
         yajl_status s = yajl_parse(h, (const unsigned char *)text, len);
-        if (s == yajl_status_ok)
+        if (s == yajl_status_ok) {
+                at_end = true;
                 s = yajl_complete_parse(h);
+        }
         if (s != yajl_status_ok)
-                r = parse_failure(err, h, text, len, s == yajl_status_client_canceled ? b.failure : NULL);
+                r = parse_failure(err, h, text, len, at_end,
+                                  s == yajl_status_client_canceled ? b.failure : NULL);
         else if (!b.has_root)
                 r = oih_error_set(err, EINVAL, "empty: not a JSON text");
 

@@ -269,9 +269,10 @@ finish:
         return r;
 }
 
-/* One host path (already expanded from a glob) of an entry. `quiet_mismatch`: skip files of another type. */
+/* One host path (already expanded from a glob) of an entry. `mismatches`: when not NULL, a file of
+ * another type is skipped and counted there instead of being an error. */
 static int plan_path(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
-                     const char *host, const char *container, bool quiet_mismatch, oih_error **err)
+                     const char *host, const char *container, size_t *mismatches, oih_error **err)
 {
         struct stat st;
 
@@ -330,7 +331,8 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
                 return oih_error_set(err, EINVAL, "%s: unknown entry kind", c->file);
         }
 
-        if (quiet_mismatch) {
+        if (mismatches) {
+                (*mismatches)++;
                 log_debug("%s: %s[%u]: \"%s\" is %s, not %s; skipping this match of the glob", c->file,
                           oih_kind_key(e->kind), e->index, host, file_type_name(st.st_mode), expected);
                 return 0;
@@ -371,12 +373,13 @@ static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struc
                         "or mark the entry \"optional\": true");
         }
 
-        size_t before = p->n;
+        /* Count what was skipped, not what was added: a match another entry already planned adds nothing. */
+        size_t matches = g.gl_pathc, mismatches = 0;
         r = 0;
         for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
-                r = plan_path(p, c, e, g.gl_pathv[i], g.gl_pathv[i], true, err);
+                r = plan_path(p, c, e, g.gl_pathv[i], g.gl_pathv[i], &mismatches, err);
         globfree(&g);
-        if (r >= 0 && p->n == before && !e->optional)
+        if (r >= 0 && mismatches == matches && !e->optional)
                 return entry_error(err, ENOENT, c, e, e->path,
                                    "matches no file of the right type on this host");
         return r;
@@ -387,7 +390,7 @@ int oih_plan_add_entry(struct oih_plan *p, const struct oih_config *c, const str
 {
         if (e->glob)
                 return plan_glob(p, c, e, err);
-        return plan_path(p, c, e, e->path, e->container_path ?: e->path, false, err);
+        return plan_path(p, c, e, e->path, e->container_path ?: e->path, NULL, err);
 }
 
 int oih_plan_add_config(struct oih_plan *p, const struct oih_config *c, oih_error **err)

@@ -65,6 +65,14 @@ static int parse_root(struct oih_spec *s, const oih_json *root, const char *bund
         s->root_path = p[0] == '/' ? strndup(p, l) : path_join(bundle, p);
         if (!s->root_path)
                 return oih_error_set(err, ENOMEM, "out of memory");
+        /* "/..", "/." or a relative path climbing out of the bundle name the host's root as well: runc
+         * joins root.path to the bundle with Go's filepath.Join, which folds ".." lexically. */
+        _cleanup_free_ char *folded = path_simplify(s->root_path);
+        if (!folded)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        if (streq(folded, "/"))
+                return oih_error_set(err, EINVAL, "\"root.path\" is \"%s\": refusing to use the host's root",
+                                     p);
 
         const oih_json *ro = oih_json_object_get(r, "readonly");
         if (ro && !oih_json_boolean(ro, &s->root_readonly))

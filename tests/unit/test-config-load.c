@@ -15,116 +15,264 @@ static struct oih_config_set *load(char *const *dirs)
         return s;
 }
 
-static const char *problem_about(const struct oih_config_set *s, const char *name, const char *needle)
+static struct oih_config_set *load1(const char *dir)
+{
+        char *dirs[] = { (char *)dir, NULL };
+        return load(dirs);
+}
+
+static const struct oih_config *item(const struct oih_config_set *s, const char *name)
 {
         for (size_t i = 0; i < s->n; i++)
                 if (streq(s->items[i]->name, name))
-                        STRV_FOREACH (p, s->items[i]->problems)
-                                if (strstr(*p, needle))
-                                        return *p;
-        STRV_FOREACH (p, s->problems)
-                if (strstr(*p, needle))
-                        return *p;
+                        return s->items[i];
         return NULL;
 }
 
-int main(void)
+/* The one problem of config `name`, or "" when it has none or is not there. */
+static const char *problem_of(const struct oih_config_set *s, const char *name)
+{
+        const struct oih_config *c = item(s, name);
+        return c && c->problems ? c->problems[0] : "";
+}
+
+static char *at(const char *dir, const char *name)
+{
+        char *p = path_join(dir, name);
+        if (!p)
+                tap_bail("path_join");
+        return p;
+}
+
+/* Marks a test that needs root as skipped, keeping the numbering. */
+static void skip(const char *why)
+{
+        tap_ok(true, __FILE__, __LINE__, "# SKIP %s", why);
+}
+
+static void test_order_and_replacement(void)
 {
         char *etc = tmpdir_new(), *run = tmpdir_new();
-        char path[512];
 
         free(write_file(etc, "20-b.json", cfg, 0644));
         free(write_file(etc, "10-a.json", "{ \"activation_flag\": \"FROM_ETC\" }", 0644));
-        free(write_file(etc, "30-c.json", cfg, 0644));
+        free(write_file(etc, "30-c.json", "{ \"activation_flag\": \"C_ETC\" }", 0644));
         free(write_file(etc, "notes.txt", "not a config", 0644));
         free(write_file(etc, ".hidden.json", cfg, 0644));
         free(write_file(etc, "40-backup.json~", cfg, 0644));
+        free(write_file(etc, "50-x.json.rpmsave", cfg, 0644));
+        free(write_file(etc, "json", cfg, 0644));
         free(write_file(run, "10-a.json", "{ \"activation_flag\": \"FROM_RUN\" }", 0644));
         free(write_file(run, "15-run-only.json", cfg, 0644));
+        free(write_file(run, "30-c.json", "{ not json", 0644));
 
         char *dirs[] = { etc, run, NULL };
         struct oih_config_set *s = load(dirs);
-        is_int(s->n, 4, "only *.json, hidden files and other names skipped; one file replaced");
+        is_int(s->n, 4, "only *.json: hidden files and other names are skipped, two files replaced");
         ok(s->n == 4 && streq(s->items[0]->name, "10-a.json") &&
                    streq(s->items[1]->name, "15-run-only.json") && streq(s->items[2]->name, "20-b.json") &&
                    streq(s->items[3]->name, "30-c.json"),
            "in name order across folders");
-        ok(s->n >= 1 && streq_ptr(s->items[0]->flag.name, "FROM_RUN") && startswith(s->items[0]->file, run),
+        const struct oih_config *a = item(s, "10-a.json");
+        ok(a && streq_ptr(a->flag.name, "FROM_RUN") && startswith(a->file, run),
            "a later folder's file replaces the earlier one's of the same name");
+        _cleanup_free_ char *b_file = at(etc, "20-b.json");
+        is_str(item(s, "20-b.json") ? item(s, "20-b.json")->file : NULL, b_file,
+               "a config knows the full path of its file");
+        const struct oih_config *c = item(s, "30-c.json");
+        ok(c && !oih_config_is_valid(c) && startswith(c->file, run) && !c->flag.name,
+           "a broken file replaces a good one too: the later folder decides");
+        ok(c && c->problems && startswith(c->problems[0], "not valid JSON: line 1"),
+           "and it is kept as a config with its problem, not dropped");
         ok(!s->problems, "no folder problems");
         oih_config_set_free(s);
 
         char *reversed[] = { run, etc, NULL };
         s = load(reversed);
-        ok(s->n >= 1 && streq_ptr(s->items[0]->flag.name, "FROM_ETC"), "the order of the folders decides");
+        a = item(s, "10-a.json");
+        ok(a && streq_ptr(a->flag.name, "FROM_ETC") && oih_config_is_valid(item(s, "30-c.json")),
+           "the order of the folders decides");
         oih_config_set_free(s);
 
-        /* Ownership and modes. */
-        char *bad = tmpdir_new();
-        free(write_file(bad, "group-writable.json", cfg, 0664));
-        free(write_file(bad, "world-writable.json", cfg, 0646));
-        free(write_file(bad, "good.json", cfg, 0644));
-        free(write_file(bad, "other-owner.json", cfg, 0644));
-        snprintf(path, sizeof(path), "%s/other-owner.json", bad);
-        if (chown(path, 1234, 1234) < 0)
-                tap_bail("chown");
-        snprintf(path, sizeof(path), "%s/folder.json", bad);
-        if (mkdir(path, 0755) < 0)
-                tap_bail("mkdir");
-        free(write_file(bad, "big.json", "", 0644));
-        snprintf(path, sizeof(path), "%s/big.json", bad);
-        if (truncate(path, OIH_CONFIG_MAX_SIZE + 1) < 0)
-                tap_bail("truncate");
-        free(write_file(run, "target.json", "{ \"activation_flag\": \"LINKED\" }", 0644));
-        char target[512];
-        snprintf(target, sizeof(target), "%s/target.json", run);
-        snprintf(path, sizeof(path), "%s/linked.json", bad);
-        if (symlink(target, path) < 0)
-                tap_bail("symlink");
-
-        char *one[] = { bad, NULL };
-        s = load(one);
-        const char *p;
-        ok((p = problem_about(s, "group-writable.json", "writable by group or others")),
-           "a group-writable file is refused");
-        ok((p = problem_about(s, "world-writable.json", "writable by group or others")),
-           "a world-writable file is refused");
-        ok((p = problem_about(s, "other-owner.json", "is not owned by root")),
-           "a file of another user is refused");
-        ok((p = problem_about(s, "folder.json", "is not a regular file")),
-           "a folder named .json is a broken config");
-        ok((p = problem_about(s, "big.json", "larger than 1 MiB")), "a file over 1 MiB is refused");
-        for (size_t i = 0; i < s->n; i++) {
-                if (streq(s->items[i]->name, "good.json"))
-                        ok(oih_config_is_valid(s->items[i]), "the good file next to them is read");
-                if (streq(s->items[i]->name, "linked.json"))
-                        ok(oih_config_is_valid(s->items[i]) && streq_ptr(s->items[i]->flag.name, "LINKED"),
-                           "a symlink to a root-owned file is followed");
-        }
-        oih_config_set_free(s);
-
-        char *open_dir = tmpdir_new();
-        free(write_file(open_dir, "x.json", cfg, 0644));
-        chmod(open_dir, 0777);
-        char *two[] = { open_dir, NULL };
-        s = load(two);
-        ok(s->n == 0 && (p = problem_about(s, "", "config folder refused")) &&
-                   strstr(p, "writable by group or others"),
-           "a folder writable by others is refused whole");
-        oih_config_set_free(s);
-
-        char *missing[] = { (char *)"/nonexistent/oih-configs", NULL };
-        s = load(missing);
-        ok(s->n == 0 && problem_about(s, "", "/nonexistent/oih-configs: cannot open the config folder"),
-           "a missing folder that was asked for is a problem");
-        oih_config_set_free(s);
-        s = load(oih_default_config_dirs);
-        ok(!problem_about(s, "", "/run/oci-injector-hook: cannot open"), "a missing default folder is not");
+        char *empty = tmpdir_new();
+        s = load1(empty);
+        ok(s->n == 0 && !s->problems, "an empty folder: no config, no problem");
         oih_config_set_free(s);
 
         tmpdir_remove(etc);
         tmpdir_remove(run);
-        tmpdir_remove(bad);
-        tmpdir_remove(open_dir);
+        tmpdir_remove(empty);
+}
+
+static void test_files_refused(void)
+{
+        char *dir = tmpdir_new();
+        free(write_file(dir, "group-writable.json", cfg, 0664));
+        free(write_file(dir, "world-writable.json", cfg, 0646));
+        free(write_file(dir, "good.json", cfg, 0644));
+        free(write_file(dir, "strict.json", cfg, 0600));
+
+        _cleanup_free_ char *folder = at(dir, "folder.json");
+        if (mkdir(folder, 0755) < 0)
+                tap_bail("mkdir");
+
+        _cleanup_free_ char *big = at(dir, "big.json");
+        free(write_file(dir, "big.json", "", 0644));
+        if (truncate(big, OIH_CONFIG_MAX_SIZE + 1) < 0)
+                tap_bail("truncate");
+
+        /* A valid config padded with spaces to exactly the limit. */
+        _cleanup_free_ char *limit = at(dir, "limit.json");
+        free(write_file(dir, "limit.json", "{ \"activation_flag\": \"LIMIT\" }", 0644));
+        FILE *f = fopen(limit, "ae");
+        if (!f)
+                tap_bail("fopen");
+        for (size_t l = strlen("{ \"activation_flag\": \"LIMIT\" }"); l < OIH_CONFIG_MAX_SIZE; l++)
+                fputc(' ', f);
+        fclose(f);
+
+        bool root = geteuid() == 0;
+        if (root) {
+                _cleanup_free_ char *other = write_file(dir, "other-owner.json", cfg, 0644);
+                if (chown(other, 1234, 1234) < 0)
+                        tap_bail("chown");
+        }
+
+        struct oih_config_set *s = load1(dir);
+        is_int(s->n, root ? 8 : 7, "every *.json is a config, refused ones included");
+        ok(startswith(problem_of(s, "group-writable.json"),
+                      "refused: the file is writable by group or others"),
+           "a group-writable file is refused (%s)", problem_of(s, "group-writable.json"));
+        ok(startswith(problem_of(s, "world-writable.json"),
+                      "refused: the file is writable by group or others"),
+           "a world-writable file is refused");
+        ok(!item(s, "world-writable.json") || !item(s, "world-writable.json")->flag.name,
+           "a refused file is not read at all");
+        if (root)
+                ok(startswith(problem_of(s, "other-owner.json"), "refused: the file is not owned by root"),
+                   "a file owned by uid 1234 is refused (%s)", problem_of(s, "other-owner.json"));
+        else
+                skip("chown needs root");
+        is_str(problem_of(s, "folder.json"),
+               "is not a regular file; remove it or rename it without \".json\"",
+               "a folder named .json is a broken config");
+        is_str(problem_of(s, "big.json"), "cannot read: larger than 1 MiB", "a file over 1 MiB is refused");
+        const struct oih_config *l = item(s, "limit.json");
+        ok(l && oih_config_is_valid(l) && streq_ptr(l->flag.name, "LIMIT"),
+           "a file of exactly 1 MiB is read");
+        ok(oih_config_is_valid(item(s, "good.json")) && oih_config_is_valid(item(s, "strict.json")),
+           "the good files next to them are read (0644 and 0600)");
+        ok(!s->problems, "problems of files are the files' own, not the folder's");
+        oih_config_set_free(s);
+        tmpdir_remove(dir);
+}
+
+static void test_symlinks(void)
+{
+        char *dir = tmpdir_new(), *elsewhere = tmpdir_new();
+
+        _cleanup_free_ char *target =
+                write_file(elsewhere, "target.conf", "{ \"activation_flag\": \"LINKED\" }", 0644);
+        _cleanup_free_ char *link = at(dir, "linked.json");
+        if (symlink(target, link) < 0)
+                tap_bail("symlink");
+        _cleanup_free_ char *dangling = at(dir, "dangling.json");
+        if (symlink("/nonexistent/oih-target.json", dangling) < 0)
+                tap_bail("symlink");
+        bool root = geteuid() == 0;
+        if (root) {
+                _cleanup_free_ char *foreign = write_file(elsewhere, "foreign.conf", cfg, 0644);
+                _cleanup_free_ char *flink = at(dir, "foreign.json");
+                if (chown(foreign, 1234, 1234) < 0 || symlink(foreign, flink) < 0)
+                        tap_bail("chown");
+        }
+
+        struct oih_config_set *s = load1(dir);
+        const struct oih_config *c = item(s, "linked.json");
+        ok(c && oih_config_is_valid(c) && streq_ptr(c->flag.name, "LINKED"),
+           "a symlink to a root-owned file is followed");
+        ok(c && endswith(c->file, "/linked.json"), "and the config is named after the link");
+        ok(startswith(problem_of(s, "dangling.json"), "cannot open: No such file or directory"),
+           "a dangling symlink is a broken config");
+        if (root)
+                ok(startswith(problem_of(s, "foreign.json"), "refused: the file is not owned by root"),
+                   "a symlink to a file of another user is refused: the target is checked");
+        else
+                skip("chown needs root");
+        oih_config_set_free(s);
+
+        tmpdir_remove(dir);
+        tmpdir_remove(elsewhere);
+}
+
+static void folder_refused(mode_t mode, uid_t uid, const char *why_text, const char *why)
+{
+        char *dir = tmpdir_new();
+        free(write_file(dir, "x.json", cfg, 0644));
+        if (chmod(dir, mode) < 0 || (uid != 0 && chown(dir, uid, uid) < 0))
+                tap_bail("chmod");
+        struct oih_config_set *s = load1(dir);
+        char expect[512];
+        snprintf(expect, sizeof(expect),
+                 "%s: config folder refused, none of its files is read: the folder %s", dir, why_text);
+        ok(s->n == 0 && strv_length(s->problems) == 1 && startswith(s->problems[0], expect), "%s (%s)", why,
+           s->problems ? s->problems[0] : "no problem");
+        oih_config_set_free(s);
+        tmpdir_remove(dir);
+}
+
+static void test_folders(void)
+{
+        folder_refused(0775, 0, "is writable by group or others",
+                       "a folder writable by group is refused whole");
+        folder_refused(0777, 0, "is writable by group or others",
+                       "a folder writable by others is refused whole");
+        folder_refused(01777, 0, "is writable by group or others",
+                       "a sticky folder like /tmp is refused too");
+        if (geteuid() == 0)
+                folder_refused(0755, 1234, "is not owned by root",
+                               "a folder owned by uid 1234 is refused whole");
+        else
+                skip("chown needs root");
+
+        char *missing[] = { (char *)"/nonexistent/oih-configs", NULL };
+        struct oih_config_set *s = load(missing);
+        ok(s->n == 0 && strv_length(s->problems) == 1 &&
+                   startswith(s->problems[0],
+                              "/nonexistent/oih-configs: cannot open the config folder: No such file"),
+           "a missing folder that is not a default is a problem");
+        oih_config_set_free(s);
+
+        /* The default folders are usually missing on a test machine; they are never a problem then. */
+        s = load(oih_default_config_dirs);
+        bool named = false;
+        STRV_FOREACH (p, s->problems)
+                named = named || strstr(*p, "cannot open the config folder: No such file");
+        ok(!named, "a missing default folder is not a problem");
+        oih_config_set_free(s);
+
+        char *dir = tmpdir_new();
+        _cleanup_free_ char *file = write_file(dir, "plain", cfg, 0644);
+        char *not_dir[] = { file, NULL };
+        s = load(not_dir);
+        ok(s->n == 0 && s->problems &&
+                   strstr(s->problems[0], "cannot open the config folder: Not a directory"),
+           "a file given as a folder is a problem");
+        oih_config_set_free(s);
+
+        char *twice[] = { dir, dir, NULL };
+        free(write_file(dir, "once.json", cfg, 0644));
+        s = load(twice);
+        ok(s->n == 1 && !s->problems, "a folder given twice gives its configs once");
+        oih_config_set_free(s);
+        tmpdir_remove(dir);
+}
+
+int main(void)
+{
+        test_order_and_replacement();
+        test_files_refused();
+        test_symlinks();
+        test_folders();
         return tap_finish();
 }

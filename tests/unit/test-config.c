@@ -4,29 +4,30 @@
 #include "mount-options.h"
 #include "tap.h"
 
+#define FILE_NAME "/etc/oci-injector-hook/t.json"
+#define ACT       "\"activation_flag\": \"A\", "
+/* A mount entry, open for more keys. */
+#define MOUNT_XY "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", "
+
 static struct oih_config *parse(const char *text)
 {
         struct oih_config *c = NULL;
-        if (oih_config_parse("/etc/oci-injector-hook/t.json", text, strlen(text), &c) < 0)
+        if (oih_config_parse(FILE_NAME, text, strlen(text), &c) < 0)
                 tap_bail("oih_config_parse");
         return c;
 }
 
-static const char *problem_with(const struct oih_config *c, const char *needle)
+static const char *first_problem(const struct oih_config *c)
 {
-        STRV_FOREACH (p, c->problems)
-                if (strstr(*p, needle))
-                        return *p;
-        return NULL;
+        return c->problems ? c->problems[0] : "no problem";
 }
 
-/* The text must give at least one problem mentioning `needle` (the key, usually). */
-static void bad(const char *text, const char *needle, const char *why)
+/* The text gives exactly one problem, and it starts with `expect` (the key, then what is wrong). */
+static void bad(const char *text, const char *expect, const char *why)
 {
         struct oih_config *c = parse(text);
-        const char *p = problem_with(c, needle);
-        ok(!oih_config_is_valid(c) && p, "invalid: %s (\"%s\")", why,
-           p ?: (c->problems ? c->problems[0] : "no problem"));
+        ok(!oih_config_is_valid(c) && strv_length(c->problems) == 1 && startswith(c->problems[0], expect),
+           "invalid: %s (%zu problem(s): \"%s\")", why, strv_length(c->problems), first_problem(c));
         oih_config_free(c);
 }
 
@@ -38,170 +39,308 @@ static const struct oih_entry *entry(const struct oih_config *c, enum oih_kind k
         return NULL;
 }
 
-int main(void)
+static void test_go_format(void)
 {
-        /* The original Go hook's format, unchanged. */
         struct oih_config *c =
                 parse("{ \"activation_flag\": \"OCI_FOO\", \"devices\": [\"/dev/foo\"],"
-                      " \"binaries\": [\"/usr/bin/runfoo\"], \"libraries\": [\"/usr/lib64/libfoo.so\"],"
+                      " \"binaries\": [\"/usr/bin/runfoo\", \"/usr/bin/foo2\"], \"libraries\": "
+                      "[\"/usr/lib64/libfoo.so\"],"
                       " \"directories\": [\"/etc/foo\"], \"miscellaneous\": [\"/etc/foo/config.json\"] }");
-        ok(oih_config_is_valid(c), "the original Go hook's format is valid");
-        is_str(c->file, "/etc/oci-injector-hook/t.json", "the config knows its file");
+        ok(oih_config_is_valid(c), "the original Go hook's format is valid (%s)", first_problem(c));
+        is_str(c->file, FILE_NAME, "the config knows its file");
         is_str(c->name, "t.json", "and its name");
         ok(streq_ptr(c->flag.name, "OCI_FOO") && c->flag.value == NULL,
            "activation_flag \"OCI_FOO\": presence");
-        is_int(c->n_entries, 5, "five entries");
-        is_str(entry(c, OIH_KIND_DEVICE, 0)->path, "/dev/foo", "devices");
-        is_str(entry(c, OIH_KIND_BINARY, 0)->path, "/usr/bin/runfoo", "binaries");
+        ok(!c->annotation.name && !c->description && !c->modules, "nothing else is made up");
+        is_int(c->n_entries, 6, "six entries");
+        const struct oih_entry *e = entry(c, OIH_KIND_DEVICE, 0);
+        ok(e && streq(e->path, "/dev/foo") && !e->glob && !e->optional && e->major == -1 && e->minor == -1,
+           "devices: a path, not optional, any number");
+        is_str(entry(c, OIH_KIND_BINARY, 0)->path, "/usr/bin/runfoo", "binaries[0]");
+        e = entry(c, OIH_KIND_BINARY, 1);
+        ok(e && streq(e->path, "/usr/bin/foo2") && e->index == 1, "binaries[1] knows its index");
         is_str(entry(c, OIH_KIND_LIBRARY, 0)->path, "/usr/lib64/libfoo.so", "libraries");
         is_str(entry(c, OIH_KIND_DIRECTORY, 0)->path, "/etc/foo", "directories");
         is_str(entry(c, OIH_KIND_FILE, 0)->path, "/etc/foo/config.json", "miscellaneous");
-        ok(entry(c, OIH_KIND_BINARY, 0)->container_path == NULL, "host path = container path");
+        ok(entry(c, OIH_KIND_BINARY, 0)->container_path == NULL, "the container path is the host path");
         is_int(c->inject, OIH_INJECT_BIND, "inject defaults to bind");
         oih_config_free(c);
 
-        /* The additions. */
-        c = parse(
+        c = parse("{ \"activation_flag\": \"OCI_FOO\", \"devices\": [], \"binaries\": [] }");
+        ok(oih_config_is_valid(c) && c->n_entries == 0, "empty lists are fine");
+        oih_config_free(c);
+}
+
+static void test_additions(void)
+{
+        struct oih_config *c = parse(
                 "{ \"description\": \"solarflare onload\", \"activation_flag\": \"OCI_ONLOAD=yes\","
                 " \"activation_annotation\": \"example.com/onload=true\", \"modules\": [\"onload\", "
                 "\"sfc_char\"],"
-                " \"devices\": [\"onload\", \"/dev/dri/*\", {\"path\": \"/dev/sfc_char\", \"major\": 240, "
-                "\"minor\": 0,"
-                " \"optional\": true}],"
-                " \"binaries\": [{\"path\": \"/opt/bin/tool\", \"container_path\": \"/usr/bin/tool\", "
-                "\"optional\": false}],"
-                " \"mounts\": [{\"source\": \"/tmp/.X11-unix\", \"destination\": \"/tmp/.X11-unix\", "
-                "\"options\": [\"ro\"]},"
-                " {\"source\": \"/run/x\", \"destination\": \"/run/y\", \"options\": \"bind,noexec,suid\"},"
-                " {\"source\": \"/run/z\", \"destination\": \"/run/z\"}],"
+                " \"devices\": [\"onload\", \"/dev/dri/*\", {\"path\": \"/dev/sfc_char\", \"major\": 240,"
+                " \"minor\": 0, \"optional\": true}, \"nvidia[0-9]\"],"
+                " \"binaries\": [{\"path\": \"/opt/bin/tool\", \"container_path\": \"/usr/bin/tool\","
+                " \"optional\": false}, {\"path\": \"//usr///bin/x/\"}],"
+                " \"mounts\": [{\"source\": \"/tmp/.X11-unix\", \"destination\": \"/tmp/.X11-unix\","
+                " \"options\": [\"ro\"]},"
+                " {\"source\": \"/run/x\", \"destination\": \"/run/y\", \"options\": \"ro,nosuid\"},"
+                " {\"source\": \"/run/w\", \"destination\": \"/run/w\", \"options\": \"bind,noexec,suid\"},"
+                " {\"source\": \"/run/z\", \"destination\": \"/run/z\", \"optional\": true}],"
                 " \"inject\": \"copy\" }");
-        ok(oih_config_is_valid(c), "the additions are valid (%s)", c->problems ? c->problems[0] : "ok");
+        ok(oih_config_is_valid(c), "the additions are valid (%s)", first_problem(c));
         is_str(c->description, "solarflare onload", "description");
         ok(streq_ptr(c->flag.name, "OCI_ONLOAD") && streq_ptr(c->flag.value, "yes"),
-           "VAR=value splits at the first =");
+           "activation_flag VAR=value splits at the first =");
         ok(streq_ptr(c->annotation.name, "example.com/onload") && streq_ptr(c->annotation.value, "true"),
            "activation_annotation KEY=VALUE");
-        ok(strv_length(c->modules) == 2 && streq(c->modules[1], "sfc_char"), "modules");
-        is_str(entry(c, OIH_KIND_DEVICE, 0)->path, "/dev/onload", "a bare device name is /dev/NAME");
-        ok(entry(c, OIH_KIND_DEVICE, 1)->glob && !entry(c, OIH_KIND_DEVICE, 0)->glob,
-           "a glob is marked as one");
-        const struct oih_entry *e = entry(c, OIH_KIND_DEVICE, 2);
-        ok(e->optional && e->major == 240 && e->minor == 0,
+        ok(strv_length(c->modules) == 2 && streq(c->modules[0], "onload") &&
+                   streq(c->modules[1], "sfc_char"),
+           "modules");
+
+        const struct oih_entry *e = entry(c, OIH_KIND_DEVICE, 0);
+        ok(e && streq(e->path, "/dev/onload") && !e->glob, "a bare device name \"onload\" is /dev/onload");
+        e = entry(c, OIH_KIND_DEVICE, 1);
+        ok(e && streq(e->path, "/dev/dri/*") && e->glob, "\"/dev/dri/*\" is marked as a glob");
+        e = entry(c, OIH_KIND_DEVICE, 2);
+        ok(e && streq(e->path, "/dev/sfc_char") && e->optional && e->major == 240 && e->minor == 0 &&
+                   !e->glob,
            "an object entry with optional, major and minor");
-        ok(entry(c, OIH_KIND_DEVICE, 0)->major == -1, "no major named: any");
+        e = entry(c, OIH_KIND_DEVICE, 3);
+        ok(e && streq(e->path, "/dev/nvidia[0-9]") && e->glob, "a bare glob is a glob under /dev");
+
         e = entry(c, OIH_KIND_BINARY, 0);
-        ok(streq(e->path, "/opt/bin/tool") && streq(e->container_path, "/usr/bin/tool") && !e->optional,
-           "container_path");
+        ok(e && streq(e->path, "/opt/bin/tool") && streq_ptr(e->container_path, "/usr/bin/tool") &&
+                   !e->optional,
+           "an object entry with container_path and optional false");
+        e = entry(c, OIH_KIND_BINARY, 1);
+        ok(e && streq(e->path, "/usr/bin/x") && !e->container_path,
+           "repeated and trailing slashes are folded");
+
         e = entry(c, OIH_KIND_MOUNT, 0);
-        ok(streq(e->path, "/tmp/.X11-unix") && e->mount_flags == (OIH_MOUNT_DEFAULTS | OIH_MOUNT_RDONLY),
-           "mounts: options as an array, on top of rbind,nosuid,nodev");
+        ok(e && streq(e->path, "/tmp/.X11-unix") && streq_ptr(e->container_path, "/tmp/.X11-unix"),
+           "a mount's source and destination");
+        is_int(e ? e->mount_flags : 0, OIH_MOUNT_DEFAULTS | OIH_MOUNT_RDONLY,
+               "mounts: options as an array, on top of rbind,nosuid,nodev");
         e = entry(c, OIH_KIND_MOUNT, 1);
-        ok(e->mount_flags == (OIH_MOUNT_NODEV | OIH_MOUNT_NOEXEC),
-           "mounts: options as a string; bind and suid clear");
-        is_int(entry(c, OIH_KIND_MOUNT, 2)->mount_flags, OIH_MOUNT_DEFAULTS,
-               "mounts: no options, the defaults");
+        is_int(e ? e->mount_flags : 0, OIH_MOUNT_DEFAULTS | OIH_MOUNT_RDONLY,
+               "mounts: options as the string \"ro,nosuid\"");
+        e = entry(c, OIH_KIND_MOUNT, 2);
+        is_int(e ? e->mount_flags : 0, OIH_MOUNT_NODEV | OIH_MOUNT_NOEXEC,
+               "mounts: \"bind\" and \"suid\" clear what the defaults set");
+        e = entry(c, OIH_KIND_MOUNT, 3);
+        ok(e && e->mount_flags == OIH_MOUNT_DEFAULTS && e->optional,
+           "mounts: no options, the defaults; optional");
+        is_int(OIH_MOUNT_DEFAULTS, OIH_MOUNT_RECURSIVE | OIH_MOUNT_NOSUID | OIH_MOUNT_NODEV,
+               "the defaults are rbind,nosuid,nodev");
         is_int(c->inject, OIH_INJECT_COPY, "inject: copy");
         oih_config_free(c);
 
-        c = parse("{ \"activation_flag\": \"EMPTY=\" }");
-        ok(oih_config_is_valid(c) && streq_ptr(c->flag.value, ""), "VAR= means the empty value exactly");
+        c = parse("{ \"activation_flag\": \"EMPTY=\", \"inject\": \"bind\" }");
+        ok(oih_config_is_valid(c) && streq_ptr(c->flag.value, "") && c->inject == OIH_INJECT_BIND,
+           "VAR= means the empty value exactly; inject: bind");
+        oih_config_free(c);
+        c = parse("{ \"activation_flag\": \"A=b=c\" }");
+        ok(oih_config_is_valid(c) && streq_ptr(c->flag.name, "A") && streq_ptr(c->flag.value, "b=c"),
+           "only the first = splits");
         oih_config_free(c);
         c = parse("{ \"activation_annotation\": \"only.key\" }");
-        ok(oih_config_is_valid(c) && c->annotation.value == NULL, "an annotation key alone is presence");
+        ok(oih_config_is_valid(c) && streq_ptr(c->annotation.name, "only.key") &&
+                   c->annotation.value == NULL && !c->flag.name,
+           "an annotation key alone is presence, and enough to activate");
         oih_config_free(c);
         c = parse("// comments are allowed\n{ \"activation_flag\": \"A\" /* here too */ }");
         ok(oih_config_is_valid(c), "comments are allowed");
         oih_config_free(c);
+}
 
-        /* Every malformed form, each naming the key. */
-        bad("{ \"activation_flag\": \"A\", \"bogus\": 1 }", "unknown key \"bogus\"", "an unknown key");
-        bad("{ \"activation_flag\": 5 }", "activation_flag: expected a string", "activation_flag a number");
+static void test_malformed(void)
+{
+        bad("{ " ACT "\"bogus\": 1 }", "unknown key \"bogus\" (known: ", "an unknown top-level key");
+        bad("{ \"Activation_flag\": \"A\", \"activation_flag\": \"A\" }", "unknown key \"Activation_flag\"",
+            "keys are case-sensitive");
+        bad("{ \"activation_flag\": 5 }",
+            "activation_flag: expected a string such as \"NAME\" or \"NAME=value\", "
+            "got a number",
+            "activation_flag a number");
         bad("{ \"activation_flag\": \"=x\" }", "activation_flag: the name before \"=\" is empty",
-            "an empty name");
+            "an empty activation name");
+        bad("{ \"activation_flag\": \"\" }", "activation_flag: the name before \"=\" is empty",
+            "an empty activation_flag");
+        bad("{ \"activation_annotation\": \"=x\" }", "activation_annotation: the name before \"=\" is empty",
+            "an empty annotation name");
         bad("{ \"activation_annotation\": [] }", "activation_annotation: expected a string",
             "annotation an array");
-        bad("{ \"devices\": [\"/dev/x\"] }", "neither \"activation_flag\" nor \"activation_annotation\"",
-            "no activation at all");
-        bad("{ \"activation_flag\": \"A\", \"description\": 3 }", "description: expected a string",
+        bad("{ \"devices\": [\"/dev/x\"] }",
+            "neither \"activation_flag\" nor \"activation_annotation\" is given", "no activation at all");
+        bad("{}", "neither \"activation_flag\" nor \"activation_annotation\"", "an empty object");
+        bad("{ " ACT "\"description\": 3 }", "description: expected a string, got a number",
             "description a number");
-        bad("{ \"activation_flag\": \"A\", \"devices\": \"/dev/x\" }", "devices: expected an array",
-            "devices a string");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [42] }", "binaries[0]: expected a path",
-            "an entry a number");
-        bad("{ \"activation_flag\": \"A\", \"libraries\": [\"lib/libfoo.so\"] }",
-            "libraries[0]: \"lib/libfoo.so\" is not an absolute path", "a relative path");
-        bad("{ \"activation_flag\": \"A\", \"directories\": [\"/etc/../root\"] }",
-            "directories[0]: \"/etc/../root\" has a \"..\" component", "a .. component");
-        bad("{ \"activation_flag\": \"A\", \"miscellaneous\": [\"/etc/./x\"] }", "has a \".\" component",
-            "a . component");
-        bad("{ \"activation_flag\": \"A\", \"miscellaneous\": [\"\"] }", "miscellaneous[0]: \"\" is empty",
-            "an empty string");
-        bad("{ \"activation_flag\": \"A\", \"devices\": [\"\"] }", "devices[0]: \"\" is empty",
-            "an empty device name");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"optinal\": true}] }",
-            "binaries[0]: unknown key \"optinal\"", "an unknown key in an entry");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"optional\": \"yes\"}] }",
-            "binaries[0].optional: expected true or false", "optional not a boolean");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": 1}] }",
-            "binaries[0].path: expected a string", "path not a string");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"container_path\": \"/x\"}] }",
-            "binaries[0]: \"path\" is missing", "an entry without a path");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"container_path\": \"y\"}] }",
-            "binaries[0].container_path: \"y\" is not an absolute path", "a relative container_path");
-        bad("{ \"activation_flag\": \"A\", \"devices\": [{\"path\": \"/dev/dri/*\", \"container_path\": "
-            "\"/dev/x\"}] }",
-            "a glob (\"/dev/dri/*\") matches several files", "a glob with a container_path");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"container_path\": \"/\"}] }",
-            "cannot inject onto the container's root", "container_path \"/\"");
-        bad("{ \"activation_flag\": \"A\", \"directories\": [\"/\"] }", "cannot inject the host's root",
-            "the host's root");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"major\": 1}] }",
-            "binaries[0]: unknown key \"major\"", "major on a binary");
-        bad("{ \"activation_flag\": \"A\", \"devices\": [{\"path\": \"/dev/x\", \"major\": -1}] }",
-            "devices[0].major", "a negative major");
-        bad("{ \"activation_flag\": \"A\", \"modules\": \"fuse\" }", "modules: expected an array",
-            "modules a string");
-        bad("{ \"activation_flag\": \"A\", \"modules\": [\"../fuse\"] }",
-            "modules[0]: \"../fuse\" is not a module name", "a module name with a path");
-        bad("{ \"activation_flag\": \"A\", \"modules\": [\"\"] }", "modules[0]", "an empty module name");
-        bad("{ \"activation_flag\": \"A\", \"inject\": \"symlink\" }",
-            "inject: expected \"bind\" or \"copy\"", "inject unknown");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"destination\": \"/x\"}] }",
-            "mounts[0]: \"source\" is missing", "a mount without a source");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"source\": \"/x\"}] }",
-            "mounts[0]: \"destination\" is missing", "a mount without a destination");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", "
-            "\"options\": [\"rshared\"]}] }",
-            "would let mounts propagate", "a shared mount");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", "
-            "\"options\": \"ro,bogus\"}] }",
-            "\"bogus\" is not a known option", "an unknown mount option");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", "
-            "\"options\": 1}] }",
-            "mounts[0].options: expected an array", "options of the wrong type");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [\"/x\"] }", "mounts[0]: expected an object",
-            "a mount as a string");
-        bad("{ \"activation_flag\": \"A\", \"mounts\": [{\"source\": \"/x\", \"destination\": \"/\"}] }",
-            "cannot mount onto the container's root", "a mount onto /");
-        bad("{ \"activation_flag\": \"A\", \"activation_flag\": \"B\" }",
-            "\"activation_flag\" is given twice", "a key twice");
-        bad("{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/x\", \"path\": \"/y\"}] }",
-            "binaries[0]: \"path\" is given twice", "a key twice in an entry");
-        bad("[\"/dev/x\"]", "expected a JSON object", "not an object");
-        bad("{ \"activation_flag\": \"A\", ", "not valid JSON: line 1", "not valid JSON");
 
-        /* All problems of a file, and the activation kept when it was fine. */
-        c = parse("{ \"activation_flag\": \"OCI_FOO\", \"devices\": [\"dev/x\", 3], \"binaries\": "
-                  "[\"/x/../y\"], \"nope\": 1 }");
-        is_int(strv_length(c->problems), 4, "every problem of a file is collected");
-        ok(!oih_config_is_valid(c) && streq_ptr(c->flag.name, "OCI_FOO"),
+        bad("{ " ACT "\"devices\": \"/dev/x\" }", "devices: expected an array, got a string",
+            "devices a string");
+        bad("{ " ACT "\"libraries\": {} }", "libraries: expected an array, got an object",
+            "libraries an object");
+        bad("{ " ACT "\"binaries\": [42] }",
+            "binaries[0]: expected a path or an object with \"path\", got a number", "an entry a number");
+        bad("{ " ACT "\"miscellaneous\": [null] }", "miscellaneous[0]: expected a path", "an entry null");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"optinal\": true}] }",
+            "binaries[0]: unknown key \"optinal\" (known: path, container_path, optional)",
+            "an unknown key in an entry");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"major\": 1}] }",
+            "binaries[0]: unknown key \"major\"", "major on a binary");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"optional\": \"yes\"}] }",
+            "binaries[0].optional: expected true or false, got a string", "optional not a boolean");
+        bad("{ " ACT "\"binaries\": [{\"path\": 1}] }", "binaries[0].path: expected a string, got a number",
+            "path not a string");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": 2}] }",
+            "binaries[0].container_path: expected a string", "container_path not a string");
+        bad("{ " ACT "\"binaries\": [{\"container_path\": \"/x\"}] }", "binaries[0]: \"path\" is missing",
+            "an entry without a path");
+        bad("{ " ACT "\"devices\": [{\"path\": \"/dev/x\", \"major\": -1}] }",
+            "devices[0].major: expected a device number from 0 to 4294967295", "a negative major");
+        bad("{ " ACT "\"devices\": [{\"path\": \"/dev/x\", \"minor\": \"3\"}] }", "devices[0].minor",
+            "a minor as a string");
+
+        bad("{ " ACT "\"libraries\": [\"lib/libfoo.so\"] }",
+            "libraries[0]: \"lib/libfoo.so\" is not an absolute path", "a relative path");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"y\"}] }",
+            "binaries[0].container_path: \"y\" is not an absolute path", "a relative container_path");
+        bad("{ " ACT "\"directories\": [\"/etc/../root\"] }",
+            "directories[0]: \"/etc/../root\" has a \"..\" component", "a .. component");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"/usr/..\"}] }",
+            "binaries[0].container_path: \"/usr/..\" has a \"..\" component",
+            "a .. component in container_path");
+        bad("{ " ACT "\"devices\": [\"..\"] }", "devices[0]: \"/dev/..\" has a \"..\" component",
+            "a bare device name \"..\"");
+        bad("{ " ACT "\"miscellaneous\": [\"/etc/./x\"] }",
+            "miscellaneous[0]: \"/etc/./x\" has a \".\" component", "a . component");
+        bad("{ " ACT "\"miscellaneous\": [\"\"] }", "miscellaneous[0]: \"\" is empty", "an empty string");
+        bad("{ " ACT "\"devices\": [\"\"] }", "devices[0]: \"\" is empty", "an empty device name");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"\"}] }", "binaries[0]: \"\" is empty", "an empty path");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"\"}] }",
+            "binaries[0].container_path: \"\" is empty", "an empty container_path");
+
+        bad("{ " ACT "\"devices\": [{\"path\": \"/dev/dri/*\", \"container_path\": \"/dev/x\"}] }",
+            "devices[0]: a glob (\"/dev/dri/*\") matches several files and cannot have one container_path",
+            "a glob with a container_path");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"/\"}] }",
+            "binaries[0].container_path: cannot inject onto the container's root \"/\"",
+            "container_path \"/\"");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"//\"}] }",
+            "binaries[0].container_path: cannot inject onto the container's root", "container_path \"//\"");
+        bad("{ " ACT "\"directories\": [\"/\"] }", "directories[0]: cannot inject the host's root \"/\"",
+            "the host's root");
+
+        bad("{ " ACT "\"modules\": \"fuse\" }", "modules: expected an array of module names, got a string",
+            "modules a string");
+        bad("{ " ACT "\"modules\": [7] }", "modules[0]: expected a module name, got a number",
+            "a module a number");
+        bad("{ " ACT "\"modules\": [\"../fuse\"] }", "modules[0]: \"../fuse\" is not a module name",
+            "a module name with a path");
+        bad("{ " ACT "\"modules\": [\"fuse.ko\"] }", "modules[0]: \"fuse.ko\" is not a module name",
+            "a module file name");
+        bad("{ " ACT "\"modules\": [\"fuse\", \"a b\"] }", "modules[1]: \"a b\" is not a module name",
+            "a module name with a space");
+        bad("{ " ACT "\"modules\": [\"\"] }", "modules[0]: \"\" is not a module name",
+            "an empty module name");
+
+        bad("{ " ACT "\"inject\": \"symlink\" }", "inject: expected \"bind\" or \"copy\"", "inject unknown");
+        bad("{ " ACT "\"inject\": 1 }", "inject: expected \"bind\" or \"copy\"", "inject a number");
+
+        bad("{ " ACT "\"mounts\": [{\"destination\": \"/x\"}] }", "mounts[0]: \"source\" is missing",
+            "a mount without a source");
+        bad("{ " ACT "\"mounts\": [{\"source\": \"/x\"}] }", "mounts[0]: \"destination\" is missing",
+            "a mount without a destination");
+        bad("{ " ACT "\"mounts\": [{\"source\": 1, \"destination\": \"/y\"}] }",
+            "mounts[0].source: expected a string, got a number", "a mount source of the wrong type");
+        bad("{ " ACT "\"mounts\": [{\"source\": \"x\", \"destination\": \"/y\"}] }",
+            "mounts[0].source: \"x\" is not an absolute path", "a relative mount source");
+        bad("{ " ACT "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/y/../z\"}] }",
+            "mounts[0].destination: \"/y/../z\" has a \"..\" component", "a .. in a mount destination");
+        bad("{ " ACT MOUNT_XY "\"options\": [\"shared\"]}] }",
+            "mounts[0].options[0]: \"shared\" would let mounts propagate", "a shared mount");
+        bad("{ " ACT MOUNT_XY "\"options\": [\"ro\", \"rshared\"]}] }",
+            "mounts[0].options[1]: \"rshared\" would let mounts propagate", "an rshared mount");
+        bad("{ " ACT MOUNT_XY "\"options\": \"ro,shared\"}] }",
+            "mounts[0].options: \"shared\" would let mounts propagate", "shared in an option string");
+        bad("{ " ACT MOUNT_XY "\"options\": [\"unbindable\"]}] }",
+            "mounts[0].options[0]: \"unbindable\" would let mounts propagate", "an unbindable mount");
+        bad("{ " ACT MOUNT_XY "\"options\": \"ro,bogus\"}] }",
+            "mounts[0].options: \"bogus\" is not a known option", "an unknown mount option in a string");
+        bad("{ " ACT MOUNT_XY "\"options\": [\"RO\"]}] }",
+            "mounts[0].options[0]: \"RO\" is not a known option", "an unknown mount option in an array");
+        bad("{ " ACT MOUNT_XY "\"options\": [1]}] }", "mounts[0].options[0]: expected a string",
+            "an option that is not a string");
+        bad("{ " ACT MOUNT_XY "\"options\": 1}] }", "mounts[0].options: expected an array of strings",
+            "options of the wrong type");
+        bad("{ " ACT MOUNT_XY "\"type\": \"bind\"}] }",
+            "mounts[0]: unknown key \"type\" (known: source, destination, options, optional)",
+            "an unknown key in a mount");
+        bad("{ " ACT "\"mounts\": [\"/x\"] }",
+            "mounts[0]: expected an object with \"source\" and \"destination\"", "a mount as a string");
+        bad("{ " ACT "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/\"}] }",
+            "mounts[0].destination: cannot mount onto the container's root", "a mount onto /");
+
+        bad("{ \"activation_flag\": \"A\", \"activation_flag\": \"B\" }",
+            "\"activation_flag\" is given twice", "a top-level key twice");
+        bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"path\": \"/y\"}] }",
+            "binaries[0]: \"path\" is given twice", "a key twice in an entry");
+        bad("{ " ACT MOUNT_XY "\"source\": \"/z\"}] }", "mounts[0]: \"source\" is given twice",
+            "a key twice in a mount");
+        bad("[\"/dev/x\"]", "expected a JSON object, got an array", "not an object");
+        bad("{ \"activation_flag\": \"A\", ", "not valid JSON: line 1, column ", "not valid JSON");
+        bad("", "not valid JSON: ", "an empty file");
+}
+
+static void test_all_problems(void)
+{
+        struct oih_config *c = parse("{ \"activation_flag\": \"OCI_FOO\", \"devices\": [\"dev/x\", 3],"
+                                     " \"binaries\": [\"/x/../y\", {\"path\": \"/z\", \"optional\": 1}],"
+                                     " \"mounts\": [{\"source\": \"/m\"}], \"modules\": [\"a/b\"],"
+                                     " \"inject\": \"move\", \"nope\": 1 }");
+        is_int(strv_length(c->problems), 8, "every problem of a file is collected, in order");
+        static const char *const expected[] = {
+                "devices[0]: ",
+                "devices[1]: ",
+                "binaries[0]: ",
+                "binaries[1].optional: ",
+                "mounts[0]: \"destination\"",
+                "modules[0]: ",
+                "inject: ",
+                "unknown key \"nope\"",
+        };
+        bool all = strv_length(c->problems) == ELEMENTSOF(expected);
+        for (size_t i = 0; all && i < ELEMENTSOF(expected); i++)
+                all = startswith(c->problems[i], expected[i]) != NULL;
+        ok(all, "one problem per mistake, each naming its key");
+        ok(!oih_config_is_valid(c) && streq_ptr(c->flag.name, "OCI_FOO") && !c->flag.value,
            "an invalid config keeps its activation, to tell who asked for it");
         oih_config_free(c);
 
+        c = parse("{ \"activation_flag\": 1, \"activation_annotation\": \"k=v\", \"devices\": [\"\"] }");
+        ok(strv_length(c->problems) == 2 && !c->flag.name && streq_ptr(c->annotation.name, "k") &&
+                   streq_ptr(c->annotation.value, "v"),
+           "a broken flag does not lose the annotation that was fine");
+        oih_config_free(c);
+
         struct oih_config *broken = NULL;
-        ok(oih_config_new_broken("/etc/x/y.json", strdup("cannot read"), &broken) == 0 &&
-                   !oih_config_is_valid(broken) && !broken->flag.name,
-           "a file that could not be read is a broken config without activation");
+        ok(oih_config_new_broken("/etc/x/y.json", strdup("cannot read"), &broken) == 0 && broken,
+           "a broken config can be made for a file that could not be read");
+        ok(broken && !oih_config_is_valid(broken) && !broken->flag.name && !broken->annotation.name &&
+                   strv_length(broken->problems) == 1 && streq(broken->problems[0], "cannot read") &&
+                   streq(broken->name, "y.json"),
+           "with its one problem, its name and no activation");
         oih_config_free(broken);
+
+        is_str(oih_kind_key(OIH_KIND_FILE), "miscellaneous", "the key of OIH_KIND_FILE");
+        is_str(oih_kind_key(_OIH_KIND_MAX), "?", "no key past the last kind");
+}
+
+int main(void)
+{
+        test_go_format();
+        test_additions();
+        test_malformed();
+        test_all_problems();
         return tap_finish();
 }

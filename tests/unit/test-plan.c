@@ -10,6 +10,16 @@
 
 static char *H; /* the temporary "host" */
 
+/* H + "/" + rel, in one of a few rotating buffers so that several can be used in one call. */
+static const char *at(const char *rel)
+{
+        static char bufs[8][512];
+        static unsigned next;
+        char *b = bufs[next++ % ELEMENTSOF(bufs)];
+        snprintf(b, sizeof(bufs[0]), "%s/%s", H, rel);
+        return b;
+}
+
 static struct oih_config *config(const char *file, const char *fmt, ...) _printf_(2, 3);
 static struct oih_config *config(const char *file, const char *fmt, ...)
 {
@@ -40,6 +50,11 @@ static struct oih_plan *plan1(struct oih_config *c, oih_error **err)
         return plan(&c, 1, err);
 }
 
+static const char *message(const oih_error *err)
+{
+        return err ? oih_error_message(err) : NULL;
+}
+
 static const struct oih_op *find(const struct oih_plan *p, enum oih_op_type type, const char *target)
 {
         for (size_t i = 0; p && i < p->n; i++)
@@ -48,113 +63,152 @@ static const struct oih_op *find(const struct oih_plan *p, enum oih_op_type type
         return NULL;
 }
 
+static size_t count(const struct oih_plan *p, enum oih_op_type type)
+{
+        size_t n = 0;
+        for (size_t i = 0; p && i < p->n; i++)
+                n += p->ops[i].type == type;
+        return n;
+}
+
+static const struct oih_op *ldcache(const struct oih_plan *p)
+{
+        return p && p->n > 0 && p->ops[p->n - 1].type == OIH_OP_LDCACHE ? &p->ops[p->n - 1] : NULL;
+}
+
 static void setup(void)
 {
-        char p[512], t[512];
         H = tmpdir_new();
-#define AT(rel) (snprintf(p, sizeof(p), "%s/%s", H, rel), p)
-        mkdir(AT("lib"), 0755);
-        mkdir(AT("bin"), 0755);
-        mkdir(AT("etc"), 0755);
-        mkdir(AT("dev"), 0755);
+        if (mkdir(at("lib"), 0755) < 0 || mkdir(at("lib2"), 0755) < 0 || mkdir(at("bin"), 0755) < 0 ||
+            mkdir(at("etc"), 0750) < 0 || mkdir(at("dev"), 0755) < 0 || mkdir(at("empty"), 0755) < 0)
+                tap_bail("mkdir");
         free(write_file(H, "lib/libfoo.so.1.2.3", "ELF", 0644));
-        if (symlink("libfoo.so.1.2.3", AT("lib/libfoo.so.1")) < 0)
-                tap_bail("symlink");
-        if (symlink("libfoo.so.1", AT("lib/libfoo.so")) < 0)
-                tap_bail("symlink");
-        snprintf(t, sizeof(t), "%s/lib/libfoo.so.1.2.3", H);
-        if (symlink(t, AT("lib/libabs.so")) < 0)
-                tap_bail("symlink");
-        if (symlink("../lib/libfoo.so.1.2.3", AT("lib/librel.so")) < 0)
-                tap_bail("symlink");
-        if (symlink("loop2", AT("lib/loop1")) < 0)
-                tap_bail("symlink");
-        if (symlink("loop1", AT("lib/loop2")) < 0)
-                tap_bail("symlink");
-        if (symlink("nowhere.so", AT("lib/dangling.so")) < 0)
+        free(write_file(H, "lib2/libbar.so.2", "ELF", 0644));
+        if (symlink("libfoo.so.1.2.3", at("lib/libfoo.so.1")) < 0 ||
+            symlink("libfoo.so.1", at("lib/libfoo.so")) < 0 ||
+            symlink(at("lib2/libbar.so.2"), at("lib/libabs.so")) < 0 ||
+            symlink("../lib2/libbar.so.2", at("lib/librel.so")) < 0 ||
+            symlink("loop2", at("lib/loop1")) < 0 || symlink("loop1", at("lib/loop2")) < 0 ||
+            symlink("nowhere.so", at("lib/dangling.so")) < 0)
                 tap_bail("symlink");
         free(write_file(H, "bin/tool", "#!/bin/sh\n", 0755));
         free(write_file(H, "bin/other", "#!/bin/sh\n", 0755));
         free(write_file(H, "etc/conf", "x=1\n", 0640));
         /* mknod applies the umask: set the modes afterwards. */
-        if (mknod(AT("dev/null0"), S_IFCHR, makedev(1, 3)) < 0 || chmod(p, 0666) < 0 ||
-            mknod(AT("dev/blk0"), S_IFBLK, makedev(7, 0)) < 0 || chmod(p, 0660) < 0)
+        if (mknod(at("dev/null0"), S_IFCHR, makedev(1, 3)) < 0 || chmod(at("dev/null0"), 0666) < 0 ||
+            mknod(at("dev/blk0"), S_IFBLK, makedev(7, 0)) < 0 || chmod(at("dev/blk0"), 0660) < 0)
                 tap_bail("mknod");
         free(write_file(H, "dev/notdev", "", 0644));
-#undef AT
 }
 
 static void test_library_chain(void)
 {
         _cleanup_error_ oih_error *err = NULL;
-        struct oih_config *c = config(
-                "/c/lib.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s/lib/libfoo.so\"]}", H);
+        struct oih_config *c = config("/c/lib.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                                      at("lib/libfoo.so"));
         struct oih_plan *p = plan1(c, &err);
-        char real[512], so1[512], so[512], dir[512];
-        snprintf(real, sizeof(real), "%s/lib/libfoo.so.1.2.3", H);
-        snprintf(so1, sizeof(so1), "%s/lib/libfoo.so.1", H);
-        snprintf(so, sizeof(so), "%s/lib/libfoo.so", H);
-        snprintf(dir, sizeof(dir), "%s/lib", H);
-        ok(p && p->n == 4, "a two-link chain: the real file, two links, the ld cache");
-        const struct oih_op *b = find(p, OIH_OP_BIND, real);
-        ok(b && streq(b->source, real) && b->mount_flags == OIH_MOUNT_FILE_DEFAULTS,
-           "the real file is bound read-only");
-        const struct oih_op *l1 = find(p, OIH_OP_SYMLINK, so), *l2 = find(p, OIH_OP_SYMLINK, so1);
-        ok(l1 && streq(l1->source, "libfoo.so.1") && l2 && streq(l2->source, "libfoo.so.1.2.3"),
-           "each link with the host's text");
-        ok(p && p->ops[p->n - 1].type == OIH_OP_LDCACHE && strv_length(p->ops[p->n - 1].dirs) == 1 &&
-                   streq(p->ops[p->n - 1].dirs[0], dir),
-           "the ld cache step last, with the library folder");
+        ok(p && p->n == 4, "a two-link chain: the real file, two links, the ld cache (%s)",
+           message(err) ?: "ok");
+        is_int(count(p, OIH_OP_BIND), 1, "one bind");
+        is_int(count(p, OIH_OP_SYMLINK), 2, "two symlinks");
+        const struct oih_op *b = find(p, OIH_OP_BIND, at("lib/libfoo.so.1.2.3"));
+        ok(b && streq(b->source, at("lib/libfoo.so.1.2.3")) && b->mount_flags == OIH_MOUNT_FILE_DEFAULTS &&
+                   S_ISREG(b->mode) && b->kind == OIH_KIND_LIBRARY && streq(b->config, "/c/lib.json"),
+           "the real file is bound read-only, where it is on the host");
+        const struct oih_op *l1 = find(p, OIH_OP_SYMLINK, at("lib/libfoo.so"));
+        const struct oih_op *l2 = find(p, OIH_OP_SYMLINK, at("lib/libfoo.so.1"));
+        is_str(l1 ? l1->source : NULL, "libfoo.so.1", "libfoo.so links to libfoo.so.1, as on the host");
+        is_str(l2 ? l2->source : NULL, "libfoo.so.1.2.3", "libfoo.so.1 links to libfoo.so.1.2.3");
+        const struct oih_op *ld = ldcache(p);
+        ok(ld && strv_length(ld->dirs) == 1 && streq(ld->dirs[0], at("lib")) && !ld->source && !ld->target,
+           "the ld cache step comes last, with the library folder");
         oih_plan_free(p);
         oih_config_free(c);
 
+        /* With a container_path, the chain moves along into that folder. */
         c = config("/c/lib.json",
-                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s/lib/libfoo.so.1\", "
-                   "\"container_path\": \"/opt/x/lib/libfoo.so.1\"}]}",
-                   H);
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s\", "
+                   "\"container_path\": \"/opt/x/lib/libfoo.so\"}]}",
+                   at("lib/libfoo.so"));
         p = plan1(c, NULL);
-        ok(find(p, OIH_OP_BIND, "/opt/x/lib/libfoo.so.1.2.3") &&
-                   find(p, OIH_OP_SYMLINK, "/opt/x/lib/libfoo.so.1"),
-           "with a container_path, the chain moves along");
+        ok(p && p->n == 4, "the same four operations");
+        b = find(p, OIH_OP_BIND, "/opt/x/lib/libfoo.so.1.2.3");
+        ok(b && streq(b->source, at("lib/libfoo.so.1.2.3")),
+           "the real file goes next to the container_path");
+        l1 = find(p, OIH_OP_SYMLINK, "/opt/x/lib/libfoo.so");
+        l2 = find(p, OIH_OP_SYMLINK, "/opt/x/lib/libfoo.so.1");
+        ok(l1 && streq(l1->source, "libfoo.so.1") && l2 && streq(l2->source, "libfoo.so.1.2.3"),
+           "and so do the links, with the same text");
+        ld = ldcache(p);
+        ok(ld && strv_length(ld->dirs) == 1 && streq(ld->dirs[0], "/opt/x/lib"),
+           "the ld cache searches the container's folder");
         oih_plan_free(p);
         oih_config_free(c);
 
+        /* An absolute link keeps its text; its target goes where the text says. */
         c = config("/c/lib.json",
-                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s/lib/libabs.so\", "
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s\", "
                    "\"container_path\": \"/usr/lib/libabs.so\"}]}",
-                   H);
+                   at("lib/libabs.so"));
         p = plan1(c, NULL);
         const struct oih_op *abs = find(p, OIH_OP_SYMLINK, "/usr/lib/libabs.so");
-        ok(abs && streq(abs->source, real) && find(p, OIH_OP_BIND, real),
-           "an absolute link keeps its text, and its target goes where the text says");
+        ok(p && p->n == 3 && abs && streq(abs->source, at("lib2/libbar.so.2")),
+           "an absolute link keeps its text");
+        b = find(p, OIH_OP_BIND, at("lib2/libbar.so.2"));
+        ok(b && streq(b->source, at("lib2/libbar.so.2")), "and its target is bound at that same path");
+        ld = ldcache(p);
+        ok(ld && strv_length(ld->dirs) == 2 && strv_contains(ld->dirs, "/usr/lib") &&
+                   strv_contains(ld->dirs, at("lib2")),
+           "the ld cache searches both folders");
         oih_plan_free(p);
         oih_config_free(c);
 
         c = config("/c/lib.json",
-                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s/lib/librel.so\", "
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s\", "
                    "\"container_path\": \"/usr/lib64/librel.so\"}]}",
-                   H);
+                   at("lib/librel.so"));
         p = plan1(c, NULL);
-        ok(find(p, OIH_OP_BIND, "/usr/lib/libfoo.so.1.2.3") != NULL,
+        abs = find(p, OIH_OP_SYMLINK, "/usr/lib64/librel.so");
+        ok(abs && streq(abs->source, "../lib2/libbar.so.2") && find(p, OIH_OP_BIND, "/usr/lib2/libbar.so.2"),
            "a ../ link is followed on the container side too");
         oih_plan_free(p);
         oih_config_free(c);
 
-        c = config("/c/loop.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s/lib/loop1\"]}", H);
-        _cleanup_error_ oih_error *e2 = NULL;
-        p = plan1(c, &e2);
-        ok(!p && e2 && e2->code == ELOOP, "a symlink loop is an error");
-        contains(e2 ? oih_error_message(e2) : NULL, "/c/loop.json: libraries[0]",
-                 "naming the config and the entry");
+        c = config("/c/lib.json",
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s\", "
+                   "\"container_path\": \"/librel.so\"}]}",
+                   at("lib/librel.so"));
+        p = plan1(c, NULL);
+        ok(find(p, OIH_OP_BIND, "/lib2/libbar.so.2") != NULL,
+           "a ../ link is clamped at the container's root");
         oih_plan_free(p);
         oih_config_free(c);
 
-        c = config("/c/dangling.json",
-                   "{\"activation_flag\": \"A\", \"libraries\": [\"%s/lib/dangling.so\"]}", H);
+        c = config("/c/loop.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}", at("lib/loop1"));
+        _cleanup_error_ oih_error *e2 = NULL;
+        p = plan1(c, &e2);
+        ok(!p && e2 && e2->code == ELOOP, "a loop of symlinks is an error (ELOOP)");
+        char expect[600];
+        snprintf(expect, sizeof(expect), "/c/loop.json: libraries[0] \"%s\": more than 40 symbolic links",
+                 at("lib/loop1"));
+        contains(message(e2), expect, "naming the config, the entry and the path");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        c = config("/c/dangling.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                   at("lib/dangling.so"));
         _cleanup_error_ oih_error *e3 = NULL;
         p = plan1(c, &e3);
-        ok(!p, "a dangling chain is a missing library");
-        contains(e3 ? oih_error_message(e3) : NULL, "nowhere.so", "the message names where the chain ends");
+        ok(!p && e3 && e3->code == ENOENT, "a dangling chain is a missing library");
+        snprintf(expect, sizeof(expect), "\"%s\": not on this host", at("lib/nowhere.so"));
+        contains(message(e3), expect, "the message names where the chain ends");
+        oih_config_free(c);
+
+        c = config("/c/dir.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}", at("lib2"));
+        _cleanup_error_ oih_error *e4 = NULL;
+        p = plan1(c, &e4);
+        ok(!p, "a folder listed as a library is refused");
+        contains(message(e4), "is a folder, not a library file", "saying what it is");
         oih_config_free(c);
 }
 
@@ -162,54 +216,114 @@ static void test_kinds(void)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct oih_config *c = config("/c/kinds.json",
-                                      "{\"activation_flag\": \"A\", \"devices\": [\"%s/dev/null0\", "
-                                      "\"%s/dev/blk0\"], \"binaries\": [\"%s/bin/tool\"],"
-                                      " \"directories\": [\"%s/etc\"], \"miscellaneous\": [\"%s/etc/conf\"],"
-                                      " \"mounts\": [{\"source\": \"%s/etc\", \"destination\": "
-                                      "\"/hostetc\", \"options\": [\"ro\"]}],"
-                                      " \"modules\": [\"fuse\"]}",
-                                      H, H, H, H, H, H);
+                                      "{\"activation_flag\": \"A\", \"devices\": [\"%s\"],"
+                                      " \"binaries\": [\"%s\"], \"directories\": [\"%s\"],"
+                                      " \"miscellaneous\": [\"%s\"],"
+                                      " \"mounts\": [{\"source\": \"%s\", \"destination\": \"/hostetc\","
+                                      " \"options\": [\"ro\"]}], \"modules\": [\"fuse\"]}",
+                                      at("dev/null0"), at("bin/tool"), at("etc"), at("etc/conf"), at("etc"));
         struct oih_plan *p = plan1(c, &err);
-        ok(p != NULL, "every kind plans (%s)", err ? oih_error_message(err) : "ok");
-        char t[512];
-        snprintf(t, sizeof(t), "%s/dev/null0", H);
-        const struct oih_op *d = find(p, OIH_OP_DEVICE, t);
-        ok(d && S_ISCHR(d->mode) && d->rdev == makedev(1, 3) && (d->mode & 07777) == 0666,
-           "a character device, 1:3");
-        snprintf(t, sizeof(t), "%s/dev/blk0", H);
-        d = find(p, OIH_OP_DEVICE, t);
-        ok(d && S_ISBLK(d->mode) && d->rdev == makedev(7, 0), "a block device, 7:0");
-        snprintf(t, sizeof(t), "%s/etc", H);
-        d = find(p, OIH_OP_MKDIR, t);
-        ok(d && (d->mode & 07777) == 0755, "a folder to make, mode 0755");
-        snprintf(t, sizeof(t), "%s/etc/conf", H);
-        d = find(p, OIH_OP_COPY, t);
-        ok(d && (d->mode & 07777) == 0640, "a file to copy, with its mode");
-        d = find(p, OIH_OP_MOUNT, "/hostetc");
-        ok(d && d->mount_flags == (OIH_MOUNT_DEFAULTS | OIH_MOUNT_RDONLY), "a mount with its options");
-        ok(p && p->ops[0].type == OIH_OP_MODULE && streq(p->ops[0].source, "fuse"), "modules first");
+        ok(p && p->n == 6, "every kind plans, one operation each (%s)", message(err) ?: "ok");
 
-        bool ordered = true;
-        for (size_t i = 1; p && i < p->n; i++)
-                ordered = ordered && p->ops[i - 1].type <= p->ops[i].type;
-        ok(ordered,
-           "operations in execution order: module, mkdir, mount, device, bind, symlink, copy, ldcache");
-        ok(p && p->ops[p->n - 1].type != OIH_OP_LDCACHE, "no ld cache step without libraries");
+        const struct oih_op *o = find(p, OIH_OP_BIND, at("bin/tool"));
+        ok(o && streq(o->source, at("bin/tool")) && o->mount_flags == OIH_MOUNT_FILE_DEFAULTS,
+           "a binary is bound read-only");
+        o = find(p, OIH_OP_MKDIR, at("etc"));
+        ok(o && o->mode == (S_IFDIR | 0755), "a folder is made with mode 0755, whatever the host's (0750)");
+        o = find(p, OIH_OP_COPY, at("etc/conf"));
+        ok(o && S_ISREG(o->mode) && (o->mode & 07777) == 0640,
+           "a miscellaneous file is copied with its mode");
+        o = find(p, OIH_OP_MOUNT, "/hostetc");
+        ok(o && streq(o->source, at("etc")) && o->mount_flags == (OIH_MOUNT_DEFAULTS | OIH_MOUNT_RDONLY),
+           "a mount with its options");
+        o = find(p, OIH_OP_DEVICE, at("dev/null0"));
+        ok(o && S_ISCHR(o->mode) && o->rdev == makedev(1, 3) && (o->mode & 07777) == 0666,
+           "a device node with its type, number and mode");
+        ok(p && p->ops[0].type == OIH_OP_MODULE && streq(p->ops[0].source, "fuse") && !p->ops[0].target,
+           "a module, without a target");
+
+        static const enum oih_op_type order[] = { OIH_OP_MODULE, OIH_OP_MKDIR, OIH_OP_MOUNT,
+                                                  OIH_OP_DEVICE, OIH_OP_BIND,  OIH_OP_COPY };
+        bool ordered = p && p->n == ELEMENTSOF(order);
+        for (size_t i = 0; ordered && i < p->n; i++)
+                ordered = p->ops[i].type == order[i];
+        ok(ordered, "ordered by type: module, mkdir, mount, device, bind, copy (listed in another order)");
+        ok(!ldcache(p) && count(p, OIH_OP_LDCACHE) == 0, "no ld cache step without libraries");
         ok(p && strv_length(p->configs) == 1 && streq(p->configs[0], "/c/kinds.json"),
            "the plan lists its config");
         oih_plan_free(p);
         oih_config_free(c);
 
+        /* Every type at once, from two configs. */
+        struct oih_config *a =
+                config("/c/a.json",
+                       "{\"activation_flag\": \"A\", \"inject\": \"copy\", \"binaries\": [\"%s\"],"
+                       " \"libraries\": [\"%s\"], \"devices\": [\"%s\"]}",
+                       at("bin/other"), at("lib/libfoo.so"), at("dev/blk0"));
+        struct oih_config *b = config("/c/b.json",
+                                      "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"],"
+                                      " \"mounts\": [{\"source\": \"%s\", \"destination\": \"/m\"}],"
+                                      " \"directories\": [\"%s\"], \"modules\": [\"kvm\"]}",
+                                      at("bin/tool"), at("bin"), at("lib2"));
+        struct oih_config *both[] = { a, b };
+        p = plan(both, 2, &err);
+        static const enum oih_op_type all[] = { OIH_OP_MODULE, OIH_OP_MKDIR,   OIH_OP_MOUNT,   OIH_OP_DEVICE,
+                                                OIH_OP_BIND,   OIH_OP_SYMLINK, OIH_OP_SYMLINK, OIH_OP_COPY,
+                                                OIH_OP_COPY,   OIH_OP_LDCACHE };
+        ordered = p && p->n == ELEMENTSOF(all);
+        for (size_t i = 0; ordered && i < p->n; i++)
+                ordered = p->ops[i].type == all[i];
+        ok(ordered, "module, mkdir, mount, device, bind, symlink, copy, ldcache, across configs");
+        ok(p && p->ops[7].type == OIH_OP_COPY && streq(p->ops[7].target, at("bin/other")),
+           "within a type, the order of the configs");
+        oih_plan_free(p);
+        oih_config_free(a);
+        oih_config_free(b);
+
         c = config("/c/copy.json",
-                   "{\"activation_flag\": \"A\", \"inject\": \"copy\", \"binaries\": [\"%s/bin/tool\"],"
-                   " \"libraries\": [\"%s/lib/libfoo.so.1\"]}",
-                   H, H);
+                   "{\"activation_flag\": \"A\", \"inject\": \"copy\", \"binaries\": [\"%s\"],"
+                   " \"libraries\": [\"%s\"]}",
+                   at("bin/tool"), at("lib/libfoo.so.1"));
         p = plan1(c, NULL);
-        snprintf(t, sizeof(t), "%s/bin/tool", H);
-        char r[512];
-        snprintf(r, sizeof(r), "%s/lib/libfoo.so.1.2.3", H);
-        ok(find(p, OIH_OP_COPY, t) && find(p, OIH_OP_COPY, r) && !find(p, OIH_OP_BIND, t),
-           "inject: copy turns binds into copies");
+        ok(find(p, OIH_OP_COPY, at("bin/tool")) && find(p, OIH_OP_COPY, at("lib/libfoo.so.1.2.3")) &&
+                   count(p, OIH_OP_BIND) == 0,
+           "inject: copy turns binaries and libraries into copies");
+        ok(find(p, OIH_OP_SYMLINK, at("lib/libfoo.so.1")) && ldcache(p), "links and the ld cache stay");
+        oih_plan_free(p);
+        oih_config_free(c);
+}
+
+static void test_devices(void)
+{
+        struct stat st;
+        /* /dev/loop0 is block 7:0 wherever the loop driver is loaded; else the node made in setup. */
+        const char *loop = stat("/dev/loop0", &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == makedev(7, 0)
+                                   ? "/dev/loop0"
+                                   : at("dev/blk0");
+        _cleanup_error_ oih_error *err = NULL;
+        struct oih_config *c =
+                config("/c/dev.json", "{\"activation_flag\": \"A\", \"devices\": [\"null\", \"%s\"]}", loop);
+        struct oih_plan *p = plan1(c, &err);
+        ok(p && p->n == 2, "two devices planned (%s)", message(err) ?: "ok");
+        const struct oih_op *o = find(p, OIH_OP_DEVICE, "/dev/null");
+        ok(o && streq(o->source, "/dev/null") && S_ISCHR(o->mode) && major(o->rdev) == 1 &&
+                   minor(o->rdev) == 3 && o->kind == OIH_KIND_DEVICE,
+           "\"null\": /dev/null, character device 1:3");
+        o = find(p, OIH_OP_DEVICE, loop);
+        ok(o && S_ISBLK(o->mode) && major(o->rdev) == 7 && minor(o->rdev) == 0, "%s: block device 7:0",
+           loop);
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        c = config("/c/dev.json",
+                   "{\"activation_flag\": \"A\", \"devices\": [{\"path\": \"/dev/null\", \"major\": 1, "
+                   "\"minor\": 3},"
+                   " {\"path\": \"%s\", \"container_path\": \"/dev/mynull\"}]}",
+                   at("dev/null0"));
+        p = plan1(c, NULL);
+        o = find(p, OIH_OP_DEVICE, "/dev/mynull");
+        ok(p && p->n == 2 && find(p, OIH_OP_DEVICE, "/dev/null") && o && streq(o->source, at("dev/null0")),
+           "the number the config names matches; a device can go to another container path");
         oih_plan_free(p);
         oih_config_free(c);
 }
@@ -219,182 +333,298 @@ static void wrong_type(const char *what, const char *json, const char *expect)
         _cleanup_error_ oih_error *err = NULL;
         struct oih_config *c = config("/c/wrong.json", "{\"activation_flag\": \"A\", %s}", json);
         struct oih_plan *p = plan1(c, &err);
-        ok(!p, "refused: %s", what);
-        contains(err ? oih_error_message(err) : NULL, expect, "the message says \"%s\"", expect);
+        ok(!p && err, "refused: %s", what);
+        contains(message(err), expect, "the message says \"%s\"", expect);
         oih_plan_free(p);
         oih_config_free(c);
 }
 
 static void test_wrong_types(void)
 {
-        char j[1024];
-        snprintf(j, sizeof(j), "\"devices\": [\"%s/dev/notdev\"]", H);
-        wrong_type("a regular file as a device", j, "is a regular file on the host, expected a device node");
-        snprintf(j, sizeof(j), "\"binaries\": [\"%s/etc\"]", H);
+        char j[1024], e[1024];
+        snprintf(j, sizeof(j), "\"devices\": [\"%s\"]", at("dev/notdev"));
+        snprintf(e, sizeof(e),
+                 "/c/wrong.json: devices[0] \"%s\": is a regular file on the host, expected a device node",
+                 at("dev/notdev"));
+        wrong_type("a regular file as a device", j, e);
+        snprintf(j, sizeof(j), "\"devices\": [\"%s\"]", at("etc"));
+        wrong_type("a folder as a device", j, "is a folder on the host, expected a device node");
+        snprintf(j, sizeof(j), "\"binaries\": [\"%s\"]", at("etc"));
         wrong_type("a folder as a binary", j, "is a folder on the host, expected a regular file");
-        snprintf(j, sizeof(j), "\"directories\": [\"%s/etc/conf\"]", H);
-        wrong_type("a file as a folder", j, "expected a folder");
-        snprintf(j, sizeof(j), "\"mounts\": [{\"source\": \"%s/dev/null0\", \"destination\": \"/x\"}]", H);
+        snprintf(j, sizeof(j), "\"binaries\": [\"/dev/null\"]");
+        wrong_type("a device as a binary", j, "is a character device on the host, expected a regular file");
+        snprintf(j, sizeof(j), "\"miscellaneous\": [\"%s\"]", at("bin"));
+        wrong_type("a folder as a miscellaneous file", j,
+                   "is a folder on the host, expected a regular file");
+        snprintf(j, sizeof(j), "\"directories\": [\"%s\"]", at("etc/conf"));
+        wrong_type("a file as a folder", j, "is a regular file on the host, expected a folder");
+        snprintf(j, sizeof(j), "\"mounts\": [{\"source\": \"%s\", \"destination\": \"/x\"}]",
+                 at("dev/null0"));
         wrong_type("a device as a mount source", j, "list device nodes under \"devices\"");
-        snprintf(j, sizeof(j), "\"devices\": [{\"path\": \"%s/dev/null0\", \"major\": 1, \"minor\": 5}]", H);
+        snprintf(j, sizeof(j), "\"devices\": [{\"path\": \"%s\", \"major\": 1, \"minor\": 5}]",
+                 at("dev/null0"));
         wrong_type("a device with another number than the config names", j,
-                   "is device 1:3 on the host, not the 1:5");
+                   "is device 1:3 on the host, not the 1:5 the config names");
+        snprintf(j, sizeof(j), "\"devices\": [{\"path\": \"%s\", \"major\": 4}]", at("dev/null0"));
+        wrong_type("a device with another major", j, "is device 1:3 on the host, not the 4:*");
 }
 
 static void test_globs_and_optional(void)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct oih_config *c =
-                config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s/dev/*\"]}", H);
+                config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s\"]}", at("dev/*"));
         struct oih_plan *p = plan1(c, &err);
-        ok(p && p->n == 2, "a device glob plans the two devices and skips the regular file quietly");
+        ok(p && p->n == 2 && find(p, OIH_OP_DEVICE, at("dev/null0")) &&
+                   find(p, OIH_OP_DEVICE, at("dev/blk0")),
+           "a device glob plans the two devices and skips the regular file quietly (%s)",
+           message(err) ?: "ok");
         ok(p && p->n == 2 && strcmp(p->ops[0].target, p->ops[1].target) < 0, "in name order");
         oih_plan_free(p);
         oih_config_free(c);
 
-        c = config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s/dev/nothing*\"]}", H);
+        c = config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s\"]}", at("dev/not*"));
+        _cleanup_error_ oih_error *e1 = NULL;
+        p = plan1(c, &e1);
+        ok(!p && e1 && e1->code == ENOENT, "a device glob that matches only a regular file is an error");
+        contains(message(e1), "matches no file of the right type on this host", "saying so");
+        oih_config_free(c);
+
+        c = config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s\"]}",
+                   at("dev/nothing*"));
         _cleanup_error_ oih_error *e2 = NULL;
         p = plan1(c, &e2);
-        ok(!p, "a glob that matches nothing is an error");
-        contains(e2 ? oih_error_message(e2) : NULL, "matches nothing on this host", "saying so");
+        ok(!p && e2 && e2->code == ENOENT, "a glob that matches nothing is an error");
+        char expect[600];
+        snprintf(expect, sizeof(expect), "/c/glob.json: devices[0] \"%s\": matches nothing on this host",
+                 at("dev/nothing*"));
+        contains(message(e2), expect, "naming the config and the pattern");
         oih_config_free(c);
 
         c = config("/c/glob.json",
-                   "{\"activation_flag\": \"A\", \"devices\": [{\"path\": \"%s/dev/nothing*\", "
-                   "\"optional\": true}]}",
-                   H);
+                   "{\"activation_flag\": \"A\", \"devices\": [{\"path\": \"%s\", \"optional\": true}]}",
+                   at("dev/nothing*"));
         p = plan1(c, NULL);
-        ok(p && p->n == 0, "unless it is optional");
+        ok(p && p->n == 0, "unless it is optional: then nothing is planned");
         oih_plan_free(p);
         oih_config_free(c);
 
-        c = config("/c/missing.json",
-                   "{\"activation_flag\": \"A\", \"binaries\": [\"%s/bin/tool\", \"%s/bin/missing\"]}", H,
-                   H);
-        _cleanup_error_ oih_error *e3 = NULL;
-        p = plan1(c, &e3);
-        ok(!p, "a missing host path is an error");
-        char expect[600];
-        snprintf(expect, sizeof(expect), "/c/missing.json: binaries[1] \"%s/bin/missing\": not on this host",
-                 H);
-        contains(e3 ? oih_error_message(e3) : NULL, expect, "naming the config file and the path");
+        c = config("/c/glob.json", "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"]}", at("bin/*"));
+        p = plan1(c, NULL);
+        ok(p && p->n == 2 && find(p, OIH_OP_BIND, at("bin/other")) && find(p, OIH_OP_BIND, at("bin/tool")),
+           "a glob of binaries");
+        oih_plan_free(p);
         oih_config_free(c);
 
-        c = config(
-                "/c/missing.json",
-                "{\"activation_flag\": \"A\", \"binaries\": [\"%s/bin/tool\", {\"path\": \"%s/bin/missing\","
-                " \"optional\": true}]}",
-                H, H);
+        c = config("/c/missing.json", "{\"activation_flag\": \"A\", \"binaries\": [\"%s\", \"%s\"]}",
+                   at("bin/tool"), at("bin/missing"));
+        _cleanup_error_ oih_error *e3 = NULL;
+        p = plan1(c, &e3);
+        ok(!p && e3 && e3->code == ENOENT, "a missing host path is an error");
+        snprintf(expect, sizeof(expect),
+                 "/c/missing.json: binaries[1] \"%s\": not on this host (No such file", at("bin/missing"));
+        contains(message(e3), expect, "naming the config file and the path");
+        oih_config_free(c);
+
+        c = config("/c/missing.json", "{\"activation_flag\": \"A\", \"miscellaneous\": [\"%s\"]}",
+                   at("bin/tool/below"));
+        _cleanup_error_ oih_error *e4 = NULL;
+        p = plan1(c, &e4);
+        ok(!p && e4 && e4->code == ENOTDIR, "a path below a file is missing too");
+        contains(message(e4), "not on this host", "and said so");
+        oih_config_free(c);
+
+        c = config("/c/missing.json",
+                   "{\"activation_flag\": \"A\", \"binaries\": [\"%s\", {\"path\": \"%s\", \"optional\": "
+                   "true}],"
+                   " \"directories\": [{\"path\": \"%s\", \"optional\": true}],"
+                   " \"mounts\": [{\"source\": \"%s\", \"destination\": \"/m\", \"optional\": true}]}",
+                   at("bin/tool"), at("bin/missing"), at("nodir"), at("nosock"));
         p = plan1(c, NULL);
-        ok(p && p->n == 1, "a missing optional entry is dropped, the others stay");
+        ok(p && p->n == 1 && find(p, OIH_OP_BIND, at("bin/tool")) &&
+                   !find(p, OIH_OP_BIND, at("bin/missing")),
+           "missing optional entries are dropped without an operation, the others stay");
         oih_plan_free(p);
         oih_config_free(c);
 }
 
 static void test_duplicates(void)
 {
-        struct oih_config *a = config("/c/a.json",
-                                      "{\"activation_flag\": \"A\", \"binaries\": [\"%s/bin/tool\"],"
-                                      " \"libraries\": [\"%s/lib/libfoo.so.1\"], \"modules\": [\"fuse\"]}",
-                                      H, H);
-        struct oih_config *b = config("/c/b.json",
-                                      "{\"activation_flag\": \"A\", \"binaries\": [\"%s/bin/tool\"],"
-                                      " \"libraries\": [\"%s/lib/libfoo.so\"], \"modules\": [\"fuse\"]}",
-                                      H, H);
+        struct oih_config *a =
+                config("/c/a.json", "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"]}", at("bin/tool"));
+        struct oih_config *b =
+                config("/c/b.json", "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"]}", at("bin/tool"));
         struct oih_config *both[] = { a, b };
         _cleanup_error_ oih_error *err = NULL;
         struct oih_plan *p = plan(both, 2, &err);
-        size_t binds = 0, modules = 0, links = 0;
-        for (size_t i = 0; p && i < p->n; i++) {
-                binds += p->ops[i].type == OIH_OP_BIND;
-                modules += p->ops[i].type == OIH_OP_MODULE;
-                links += p->ops[i].type == OIH_OP_SYMLINK;
-        }
-        ok(p && binds == 2 && modules == 1 && links == 2,
-           "the same things from two configs are planned once (shared chain links too)");
+        ok(p && p->n == 1 && count(p, OIH_OP_BIND) == 1,
+           "two configs asking for the same file give one operation");
+        ok(p && streq(p->ops[0].config, "/c/a.json"), "the first one keeps it");
         ok(p && strv_length(p->configs) == 2, "both configs are listed");
         oih_plan_free(p);
 
+        struct oih_config *la =
+                config("/c/la.json",
+                       "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"], \"modules\": [\"fuse\"],"
+                       " \"directories\": [\"%s\"], \"devices\": [\"/dev/null\"]}",
+                       at("lib/libfoo.so.1"), at("etc"));
+        struct oih_config *lb =
+                config("/c/lb.json",
+                       "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"], \"modules\": [\"fuse\"],"
+                       " \"directories\": [\"%s\"], \"devices\": [\"/dev/null\"]}",
+                       at("lib/libfoo.so"), at("etc"));
+        struct oih_config *libs[] = { la, lb };
+        p = plan(libs, 2, NULL);
+        ok(p && count(p, OIH_OP_BIND) == 1 && count(p, OIH_OP_SYMLINK) == 2 &&
+                   count(p, OIH_OP_MODULE) == 1 && count(p, OIH_OP_MKDIR) == 1 &&
+                   count(p, OIH_OP_DEVICE) == 1 && count(p, OIH_OP_LDCACHE) == 1,
+           "shared chain links, modules, folders and devices are planned once");
+        oih_plan_free(p);
+
+        /* A glob whose matches another config already planned still matched something. */
+        struct oih_config *g = config("/c/glob.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s\"]}",
+                                      at("dev/null*"));
+        struct oih_config *d = config("/c/null.json", "{\"activation_flag\": \"A\", \"devices\": [\"%s\"]}",
+                                      at("dev/null0"));
+        struct oih_config *glob_after[] = { d, g };
+        _cleanup_error_ oih_error *e1 = NULL;
+        p = plan(glob_after, 2, &e1);
+        ok(p && p->n == 1, "a glob matching only what another config planned is not an error (%s)",
+           message(e1) ?: "ok");
+        oih_plan_free(p);
+
         char t[512];
-        snprintf(t, sizeof(t), "%s/bin/tool", H);
-        struct oih_config *c =
-                config("/c/c.json",
-                       "{\"activation_flag\": \"A\", \"binaries\": [{\"path\": \"%s/bin/other\","
-                       " \"container_path\": \"%s\"}]}",
-                       H, t);
+        snprintf(t, sizeof(t), "%s", at("bin/tool"));
+        struct oih_config *c = config("/c/c.json",
+                                      "{\"activation_flag\": \"A\", \"binaries\": [{\"path\": \"%s\","
+                                      " \"container_path\": \"%s\"}]}",
+                                      at("bin/other"), t);
         struct oih_config *conflict[] = { a, c };
         _cleanup_error_ oih_error *e2 = NULL;
         p = plan(conflict, 2, &e2);
-        ok(!p, "the same destination from two sources is an error");
-        contains(e2 ? oih_error_message(e2) : NULL, "\"/c/a.json\" and \"/c/c.json\" both inject",
-                 "naming both files");
+        ok(!p && e2 && e2->code == EEXIST, "the same destination from two sources is an error");
+        char expect[1024];
+        snprintf(expect, sizeof(expect),
+                 "\"/c/a.json\" and \"/c/c.json\" both inject \"%s\", from \"%s\" (bind) and \"%s\" (bind)",
+                 t, at("bin/tool"), at("bin/other"));
+        contains(message(e2), expect, "naming both files and both sources");
+
+        struct oih_config *dev = config("/c/dev.json",
+                                        "{\"activation_flag\": \"A\", \"devices\": [{\"path\": \"%s\","
+                                        " \"container_path\": \"%s\"}]}",
+                                        at("dev/null0"), t);
+        struct oih_config *kinds[] = { a, dev };
+        _cleanup_error_ oih_error *e3 = NULL;
+        p = plan(kinds, 2, &e3);
+        ok(!p, "a device and a file onto the same destination are an error");
+        contains(message(e3), "(bind) and", "naming what each would do");
+
         oih_config_free(a);
         oih_config_free(b);
         oih_config_free(c);
+        oih_config_free(d);
+        oih_config_free(g);
+        oih_config_free(la);
+        oih_config_free(lb);
+        oih_config_free(dev);
+}
+
+static char *print(const struct oih_plan *p, bool json)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                tap_bail("open_memstream");
+        if (oih_plan_print(p, json, f) < 0)
+                tap_bail("oih_plan_print");
+        fclose(f);
+        return text;
 }
 
 static void test_print(void)
 {
-        struct oih_config *c = config("/c/print.json",
-                                      "{\"activation_flag\": \"A\", \"devices\": [\"%s/dev/null0\"],"
-                                      " \"libraries\": [\"%s/lib/libfoo.so.1\"]}",
-                                      H, H);
+        struct oih_config *c =
+                config("/c/print.json",
+                       "{\"activation_flag\": \"A\", \"devices\": [\"/dev/null\"],"
+                       " \"libraries\": [\"%s\"], \"modules\": [\"fuse\"],"
+                       " \"mounts\": [{\"source\": \"%s\", \"destination\": \"/m\", \"options\": \"ro\"}]}",
+                       at("lib/libfoo.so.1"), at("etc"));
         struct oih_plan *p = plan1(c, NULL);
-        char *text = NULL, *json = NULL, expect[600];
-        size_t l1 = 0, l2 = 0;
-        FILE *f = open_memstream(&text, &l1);
-        ok(p && oih_plan_print(p, false, f) == 0, "the plan prints as text");
-        fclose(f);
-        snprintf(expect, sizeof(expect), "device %s/dev/null0 %s/dev/null0 c 1:3 0666\n", H, H);
-        contains(text, expect, "a device line: operation, host path, container path, type and major:minor");
+        ok(p && p->n == 6, "a plan of six operations");
+        _cleanup_free_ char *text = print(p, false);
+        char expect[2048];
         snprintf(expect, sizeof(expect),
-                 "bind %s/lib/libfoo.so.1.2.3 %s/lib/libfoo.so.1.2.3 ro,nosuid,nodev\n", H, H);
-        contains(text, expect, "a bind line with its options");
-        snprintf(expect, sizeof(expect), "symlink libfoo.so.1.2.3 %s/lib/libfoo.so.1\n", H);
-        contains(text, expect, "a symlink line with its text");
-        is_int(text ? (long long)(strchr(text, 0) - text) > 0 : 0, 1, "some text");
-        int lines = 0;
-        for (char *s = text; s && *s; s++)
-                lines += *s == '\n';
-        is_int(lines, (long long)(p ? p->n : 0), "one line per operation");
+                 "module fuse -\n"
+                 "mount %s /m ro,nosuid,nodev,rbind\n"
+                 "device /dev/null /dev/null c 1:3 0666\n"
+                 "bind %s %s ro,nosuid,nodev\n"
+                 "symlink libfoo.so.1.2.3 %s\n"
+                 "ldcache - %s\n",
+                 at("etc"), at("lib/libfoo.so.1.2.3"), at("lib/libfoo.so.1.2.3"), at("lib/libfoo.so.1"),
+                 at("lib"));
+        is_str(text, expect, "one line per operation: its name, source, target and details");
 
-        f = open_memstream(&json, &l2);
-        ok(p && oih_plan_print(p, true, f) == 0, "the plan prints as JSON");
-        fclose(f);
+        _cleanup_free_ char *json = print(p, true);
         _cleanup_json_ oih_json *doc = NULL;
-        ok(json && oih_json_parse(json, strlen(json), &doc, NULL) == 0, "and the JSON parses back");
+        _cleanup_error_ oih_error *err = NULL;
+        ok(json && oih_json_parse(json, strlen(json), &doc, &err) == 0, "the JSON plan parses back (%s)",
+           message(err) ?: "ok");
+        const oih_json *configs = oih_json_object_get(doc, "configs");
+        ok(oih_json_length(configs) == 1 &&
+                   streq_ptr(oih_json_string(oih_json_array_at(configs, 0)), "/c/print.json"),
+           "\"configs\" lists the config");
         const oih_json *ops = oih_json_object_get(doc, "operations");
-        const oih_json *dev = oih_json_array_at(ops, 0);
+        is_int(oih_json_length(ops), 6, "every operation is there");
+
+        const oih_json *o = oih_json_array_at(ops, 0);
+        ok(streq_ptr(oih_json_string(oih_json_object_get(o, "op")), "module") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "source")), "fuse") &&
+                   !oih_json_object_get(o, "destination") && !oih_json_object_get(o, "kind"),
+           "module: source, no destination, no kind");
+        o = oih_json_array_at(ops, 2);
         int64_t major_number = -1, minor_number = -1;
-        ok(streq_ptr(oih_json_string(oih_json_object_get(dev, "op")), "device") &&
-                   streq_ptr(oih_json_string(oih_json_object_get(dev, "type")), "c") &&
-                   oih_json_integer(oih_json_object_get(dev, "major"), &major_number) && major_number == 1 &&
-                   oih_json_integer(oih_json_object_get(dev, "minor"), &minor_number) && minor_number == 3 &&
-                   streq_ptr(oih_json_string(oih_json_object_get(dev, "config")), "/c/print.json"),
-           "the device operation in JSON: op, type, major, minor, config");
-        is_int(oih_json_length(ops), (long long)(p ? p->n : 0), "every operation is there");
-        free(text);
-        free(json);
+        ok(streq_ptr(oih_json_string(oih_json_object_get(o, "op")), "device") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "type")), "c") &&
+                   oih_json_integer(oih_json_object_get(o, "major"), &major_number) && major_number == 1 &&
+                   oih_json_integer(oih_json_object_get(o, "minor"), &minor_number) && minor_number == 3 &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "mode")), "0666") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "source")), "/dev/null") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "destination")), "/dev/null") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "kind")), "devices") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "config")), "/c/print.json"),
+           "device: op, type, major, minor, mode, source, destination, kind, config");
+        o = oih_json_array_at(ops, 3);
+        ok(streq_ptr(oih_json_string(oih_json_object_get(o, "op")), "bind") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "options")), "ro,nosuid,nodev") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "kind")), "libraries"),
+           "bind: options and kind");
+        o = oih_json_array_at(ops, 4);
+        ok(streq_ptr(oih_json_string(oih_json_object_get(o, "op")), "symlink") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "link")), "libfoo.so.1.2.3") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(o, "destination")), at("lib/libfoo.so.1")),
+           "symlink: the link text as \"link\"");
+        o = oih_json_array_at(ops, 5);
+        const oih_json *dirs = oih_json_object_get(o, "dirs");
+        ok(streq_ptr(oih_json_string(oih_json_object_get(o, "op")), "ldcache") &&
+                   oih_json_length(dirs) == 1 &&
+                   streq_ptr(oih_json_string(oih_json_array_at(dirs, 0)), at("lib")),
+           "ldcache: its folders");
         oih_plan_free(p);
         oih_config_free(c);
 
         struct oih_plan *empty = NULL;
-        text = json = NULL;
-        oih_plan_new(&empty);
-        f = open_memstream(&text, &l1);
-        oih_plan_print(empty, false, f);
-        fclose(f);
-        is_str(text, "", "an empty plan prints nothing as text");
-        f = open_memstream(&json, &l2);
-        oih_plan_print(empty, true, f);
-        fclose(f);
+        ok(oih_plan_new(&empty) == 0 && empty && empty->n == 0 && !empty->configs, "an empty plan");
+        _cleanup_free_ char *etext = print(empty, false);
+        is_str(etext, "", "prints nothing as text");
+        _cleanup_free_ char *ejson = print(empty, true);
         _cleanup_json_ oih_json *e = NULL;
-        ok(json && oih_json_parse(json, strlen(json), &e, NULL) == 0 &&
-                   oih_json_length(oih_json_object_get(e, "operations")) == 0 &&
-                   oih_json_type_of(oih_json_object_get(e, "configs")) == OIH_JSON_ARRAY,
-           "and an empty JSON plan as JSON");
-        free(text);
-        free(json);
+        ok(ejson && oih_json_parse(ejson, strlen(ejson), &e, NULL) == 0 && oih_json_length(e) == 2 &&
+                   oih_json_type_of(oih_json_object_get(e, "configs")) == OIH_JSON_ARRAY &&
+                   oih_json_length(oih_json_object_get(e, "configs")) == 0 &&
+                   oih_json_type_of(oih_json_object_get(e, "operations")) == OIH_JSON_ARRAY &&
+                   oih_json_length(oih_json_object_get(e, "operations")) == 0,
+           "and {\"configs\": [], \"operations\": []} as JSON");
         oih_plan_free(empty);
 }
 
@@ -405,6 +635,7 @@ int main(void)
         setup();
         test_library_chain();
         test_kinds();
+        test_devices();
         test_wrong_types();
         test_globs_and_optional();
         test_duplicates();

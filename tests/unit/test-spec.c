@@ -2,111 +2,280 @@
 /* What the hook reads of a container's config.json. */
 #include "spec.h"
 #include "tap.h"
+#include "util.h"
+
+#define ROOT "\"root\": {\"path\": \"rootfs\"}"
 
 static struct oih_spec *parse(const char *text, oih_error **err)
 {
         struct oih_spec *s = NULL;
-        return oih_spec_parse(text, strlen(text), "/bundle", &s, err) < 0 ? NULL : s;
+        return oih_spec_parse(text, strlen(text), "/run/bundle", &s, err) < 0 ? NULL : s;
+}
+
+static const char *message(const oih_error *err)
+{
+        return err ? oih_error_message(err) : NULL;
 }
 
 static void refused(const char *text, const char *expect, const char *why)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct oih_spec *s = parse(text, &err);
-        ok(!s, "refused: %s", why);
+        ok(!s && err && err->code == EINVAL, "refused: %s", why);
         oih_spec_free(s);
-        contains(err ? oih_error_message(err) : NULL, expect, "the message says \"%s\"", expect);
+        contains(message(err), expect, "the message says \"%s\"", expect);
+}
+
+static void root_path_is(const char *json_path, const char *expect)
+{
+        char text[256];
+        snprintf(text, sizeof(text), "{\"root\": {\"path\": \"%s\"}}", json_path);
+        _cleanup_error_ oih_error *err = NULL;
+        struct oih_spec *s = parse(text, &err);
+        is_str(s ? s->root_path : message(err), expect, "root.path \"%s\"", json_path);
+        oih_spec_free(s);
+}
+
+static void root_refused(const char *json_path)
+{
+        char text[256];
+        snprintf(text, sizeof(text), "{\"root\": {\"path\": \"%s\"}}", json_path);
+        char expect[256];
+        snprintf(expect, sizeof(expect), "\"root.path\" is \"%s\": refusing to use the host's root",
+                 json_path);
+        char why[128];
+        snprintf(why, sizeof(why), "root.path \"%s\" names the host's root", json_path);
+        refused(text, expect, why);
+}
+
+static void test_root(void)
+{
+        root_path_is("rootfs", "/run/bundle/rootfs");
+        root_path_is("sub/rootfs", "/run/bundle/sub/rootfs");
+        root_path_is("/var/lib/r", "/var/lib/r");
+        root_path_is("/var/lib/r//", "/var/lib/r");
+        root_path_is(".", "/run/bundle/.");
+
+        root_refused("");
+        root_refused("/");
+        root_refused("///");
+        root_refused("/.");
+        root_refused("/..");
+        root_refused("/var/..");
+        root_refused("../..");
+        root_refused("../../../..");
+
+        struct oih_spec *s = parse("{\"root\": {\"path\": \"r\", \"readonly\": true}}", NULL);
+        ok(s && s->root_readonly, "root.readonly true");
+        oih_spec_free(s);
+        s = parse("{\"root\": {\"path\": \"r\", \"readonly\": false}}", NULL);
+        ok(s && !s->root_readonly, "root.readonly false");
+        oih_spec_free(s);
+        s = parse("{\"root\": {\"path\": \"r\"}}", NULL);
+        ok(s && !s->root_readonly, "root.readonly absent: writable");
+        oih_spec_free(s);
+
+        refused("{}", "\"root\" is missing", "no root");
+        refused("{\"root\": \"rootfs\"}", "root: expected an object, got a string", "root not an object");
+        refused("{\"root\": {}}", "\"root.path\" is missing", "no root.path");
+        refused("{\"root\": {\"path\": 5}}", "root.path: expected a string, got a number",
+                "a root.path of the wrong type");
+        refused("{\"root\": {\"path\": \"r\", \"readonly\": \"yes\"}}",
+                "root.readonly: expected a boolean, got a string", "readonly as a string");
+        refused("[]", "expected a JSON object, got an array", "not an object");
+        refused("{\"root\": ", "line 1, column ", "not JSON");
+}
+
+static void test_env(void)
+{
+        struct oih_spec *s =
+                parse("{" ROOT ", \"process\": {\"env\": [\"PATH=/bin\", \"OCI_FOO=1\", \"EMPTY=\","
+                      " \"NOEQUALS\", \"OCI_FOO=2\", \"X=a=b\", \"=nameless\"]}}",
+                      NULL);
+        ok(s && strv_length(s->env) == 7, "process.env is kept as written");
+        if (!s)
+                return;
+        is_str(oih_spec_getenv(s, "PATH"), "/bin", "a variable");
+        is_str(oih_spec_getenv(s, "OCI_FOO"), "2", "the last entry wins when a name repeats");
+        is_str(oih_spec_getenv(s, "EMPTY"), "", "VAR= is present with an empty value");
+        ok(oih_spec_getenv(s, "NOEQUALS") == NULL, "an entry without '=' defines nothing");
+        ok(oih_spec_getenv(s, "OCI") == NULL && oih_spec_getenv(s, "OCI_FOO_") == NULL &&
+                   oih_spec_getenv(s, "oci_foo") == NULL,
+           "no prefixes, no longer names, no other case");
+        is_str(oih_spec_getenv(s, "X"), "a=b", "a value with '=' in it");
+        oih_spec_free(s);
+
+        s = parse("{" ROOT ", \"process\": {\"env\": [\"A=1\", \"A\"]}}", NULL);
+        is_str(s ? oih_spec_getenv(s, "A") : NULL, "1",
+               "a later entry without '=' does not unset a variable");
+        oih_spec_free(s);
+
+        s = parse("{" ROOT "}", NULL);
+        ok(s && !s->env && !oih_spec_getenv(s, "PATH"), "no process: no environment");
+        oih_spec_free(s);
+        s = parse("{" ROOT ", \"process\": {\"cwd\": \"/\"}}", NULL);
+        ok(s && !s->env, "a process without env: no environment");
+        oih_spec_free(s);
+        s = parse("{" ROOT ", \"process\": {\"env\": null}}", NULL);
+        ok(s && !s->env, "env null: no environment");
+        oih_spec_free(s);
+        s = parse("{" ROOT ", \"process\": {\"env\": []}}", NULL);
+        ok(s && strv_length(s->env) == 0 && !oih_spec_getenv(s, "A"), "an empty env");
+        oih_spec_free(s);
+
+        refused("{" ROOT ", \"process\": \"sh\"}", "process: expected an object, got a string",
+                "process not an object");
+
+        /* The messages say where, never what: an environment value may be a secret. */
+        _cleanup_error_ oih_error *e1 = NULL;
+        s = parse("{" ROOT ", \"process\": {\"env\": \"TOKEN=s3cr3t-one\"}}", &e1);
+        ok(!s, "refused: process.env not an array");
+        is_str(message(e1), "process.env: expected an array, got a string",
+               "the message names the key only");
+        oih_spec_free(s);
+
+        _cleanup_error_ oih_error *e2 = NULL;
+        s = parse("{" ROOT ", \"process\": {\"env\": [\"PASSWORD=hunter2\", 17, \"KEY=s3cr3t-two\"]}}", &e2);
+        ok(!s, "refused: an environment entry that is not a string");
+        is_str(message(e2), "process.env[1]: expected a string, got a number",
+               "the message names the entry");
+        ok(e2 && !strstr(message(e2), "hunter2") && !strstr(message(e2), "s3cr3t") &&
+                   !strstr(message(e2), "PASSWORD"),
+           "and no environment entry next to it");
+        oih_spec_free(s);
+
+        _cleanup_error_ oih_error *e3 = NULL;
+        s = parse("{" ROOT ", \"process\": {\"env\": [\"SECRET=zebra\", {\"SECRET\": \"zebra\"}]}}", &e3);
+        ok(!s && e3 && !strstr(message(e3), "zebra"), "an object entry is refused without showing a value");
+        oih_spec_free(s);
+}
+
+static void test_linux(void)
+{
+        _cleanup_error_ oih_error *err = NULL;
+        struct oih_spec *s =
+                parse("{" ROOT ", \"annotations\": {\"io.example/x\": \"yes\", \"e\": \"\"},"
+                      " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"},"
+                      " {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],"
+                      " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000},"
+                      " {\"containerID\": 2000, \"hostID\": 300000, \"size\": 10}],"
+                      " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 10}],"
+                      " \"cgroupsPath\": \"/machine/x\"}}",
+                      &err);
+        ok(s != NULL, "annotations and the linux section parse (%s)", message(err) ?: "ok");
+        if (!s)
+                return;
+        is_str(oih_annotations_get(&s->annotations, "io.example/x"), "yes", "an annotation");
+        is_str(oih_annotations_get(&s->annotations, "e"), "", "an empty annotation");
+        ok(oih_annotations_get(&s->annotations, "io.example") == NULL, "no annotation by prefix");
+
+        is_int(s->n_namespaces, 3, "three namespaces");
+        ok(oih_spec_has_namespace(s, "pid") && oih_spec_has_namespace(s, "mount") &&
+                   oih_spec_has_namespace(s, "network"),
+           "has_namespace finds each listed type");
+        ok(!oih_spec_has_namespace(s, "user") && !oih_spec_has_namespace(s, "net"),
+           "and no other, nor a prefix");
+        ok(s->namespaces[2].path && streq(s->namespaces[2].path, "/proc/1/ns/net") && !s->namespaces[0].path,
+           "a namespace's path, when it joins one");
+
+        uint32_t id = 0;
+        ok(oih_spec_host_uid(s, 0, &id) == 0 && id == 100000, "uid 0 maps to 100000");
+        ok(oih_spec_host_uid(s, 999, &id) == 0 && id == 100999, "the last uid of the first range");
+        id = 42;
+        ok(oih_spec_host_uid(s, 1000, &id) == -ERANGE && id == 42,
+           "a uid between the ranges is not mapped (-ERANGE), and the output is left alone");
+        ok(oih_spec_host_uid(s, 2005, &id) == 0 && id == 300005, "a uid of the second range");
+        is_int(oih_spec_host_uid(s, 2010, &id), -ERANGE, "a uid past the last range");
+        ok(oih_spec_host_gid(s, 9, &id) == 0 && id == 200009, "gid mappings are their own");
+        is_int(oih_spec_host_gid(s, 10, &id), -ERANGE, "a gid past its range is not mapped");
+        is_int(oih_spec_host_gid(s, 2005, &id), -ERANGE, "uid ranges do not map gids");
+        is_str(s->cgroups_path, "/machine/x", "cgroupsPath");
+        oih_spec_free(s);
+
+        s = parse("{" ROOT ", \"linux\": {\"uidMappings\": [], \"cgroupsPath\": null}}", NULL);
+        uint32_t same = 0, gsame = 0;
+        ok(s && oih_spec_host_uid(s, 7, &same) == 0 && same == 7 &&
+                   oih_spec_host_gid(s, 4000000000u, &gsame) == 0 && gsame == 4000000000u,
+           "no mappings: ids are the same on both sides");
+        ok(s && !s->cgroups_path && s->n_namespaces == 0 && !oih_spec_has_namespace(s, "mount"),
+           "no cgroupsPath, no namespaces");
+        oih_spec_free(s);
+
+        refused("{" ROOT ", \"linux\": []}", "linux: expected an object, got an array",
+                "linux not an object");
+        refused("{" ROOT ", \"linux\": {\"namespaces\": {}}}", "linux.namespaces: expected an array",
+                "namespaces not an array");
+        refused("{" ROOT ", \"linux\": {\"namespaces\": [{\"path\": \"/x\"}]}}",
+                "linux.namespaces[0].type: expected a string", "a namespace without a type");
+        refused("{" ROOT ", \"linux\": {\"namespaces\": [{\"type\": \"net\", \"path\": 3}]}}",
+                "linux.namespaces[0].path: expected a string", "a namespace path of the wrong type");
+        refused("{" ROOT ", \"linux\": {\"uidMappings\": {}}}", "linux.uidMappings: expected an array",
+                "uidMappings not an array");
+        refused("{" ROOT ", \"linux\": {\"uidMappings\": [5]}}", "linux.uidMappings: expected an object",
+                "a mapping that is not an object");
+        refused("{" ROOT
+                ", \"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": -1, \"size\": 1}]}}",
+                "linux.uidMappings[0].hostID: expected an integer from 0 to 4294967295",
+                "a negative hostID");
+        refused("{" ROOT ", \"linux\": {\"gidMappings\": [{\"containerID\": 0, \"hostID\": 1}]}}",
+                "linux.gidMappings[0].size", "a mapping without a size");
+        refused("{" ROOT ", \"linux\": {\"gidMappings\": [{\"containerID\": 4294967296, \"hostID\": 1, "
+                "\"size\": 1}]}}",
+                "linux.gidMappings[0].containerID", "a containerID past 32 bits");
+        refused("{" ROOT ", \"linux\": {\"cgroupsPath\": 1}}", "linux.cgroupsPath: expected a string",
+                "cgroupsPath of the wrong type");
+        refused("{" ROOT ", \"annotations\": {\"a\": true}}", "annotations.\"a\": expected a string",
+                "an annotation that is not a string");
+        refused("{" ROOT ", \"annotations\": [\"a=b\"]}", "annotations: expected an object of strings",
+                "annotations as an array");
+}
+
+static void test_read(void)
+{
+        char *bundle = tmpdir_new(), expect[512];
+        struct oih_spec *s = NULL;
+
+        _cleanup_error_ oih_error *e1 = NULL;
+        ok(oih_spec_read(bundle, &s, &e1) == -ENOENT && !s, "a bundle without config.json is refused");
+        snprintf(expect, sizeof(expect), "\"%s/config.json\": cannot open: ", bundle);
+        contains(message(e1), expect, "the message names the file");
+
+        free(write_file(bundle, "config.json",
+                        "{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"env\": [\"A=b\"]}}", 0644));
+        _cleanup_free_ char *rootfs = path_join(bundle, "rootfs");
+        ok(oih_spec_read(bundle, &s, NULL) == 0 && s, "config.json is read from the bundle");
+        is_str(s ? s->root_path : NULL, rootfs, "a relative root.path is below the bundle");
+        is_str(s ? oih_spec_getenv(s, "A") : NULL, "b", "and the rest of it is there");
+        oih_spec_free(s);
+        s = NULL;
+
+        _cleanup_error_ oih_error *e2 = NULL;
+        free(write_file(bundle, "config.json", "{\"root\": {\"path\": 1}}", 0644));
+        ok(oih_spec_read(bundle, &s, &e2) == -EINVAL && !s, "a bad config.json is refused");
+        snprintf(expect, sizeof(expect), "\"%s/config.json\": root.path: expected a string, got a number",
+                 bundle);
+        is_str(message(e2), expect, "the message names the file and the key");
+
+        _cleanup_error_ oih_error *e3 = NULL;
+        free(write_file(bundle, "config.json", "{\n\"root\": {\"path\": \"r\"}\n", 0644));
+        ok(oih_spec_read(bundle, &s, &e3) < 0, "a truncated config.json is refused");
+        snprintf(expect, sizeof(expect), "\"%s/config.json\": line 3, column 1: ", bundle);
+        contains(message(e3), expect, "the message says where the text ends");
+
+        _cleanup_error_ oih_error *e4 = NULL;
+        _cleanup_free_ char *gone = path_join(bundle, "gone");
+        ok(oih_spec_read(gone, &s, &e4) == -ENOENT, "a bundle that does not exist is refused");
+        snprintf(expect, sizeof(expect), "bundle \"%s\": cannot open", gone);
+        contains(message(e4), expect, "naming the bundle");
+
+        tmpdir_remove(bundle);
 }
 
 int main(void)
 {
-        struct oih_spec *s =
-                parse("{\"root\": {\"path\": \"rootfs\", \"readonly\": true},"
-                      " \"process\": {\"env\": [\"PATH=/bin\", \"OCI_FOO=1\", \"EMPTY=\", \"NOEQUALS\","
-                      " \"OCI_FOO=2\", \"X=a=b\"]},"
-                      " \"annotations\": {\"io.example/x\": \"yes\"},"
-                      " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"},"
-                      " {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],"
-                      " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
-                      " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 10}],"
-                      " \"cgroupsPath\": \"/machine/x\"}}",
-                      NULL);
-        ok(s != NULL, "a config.json parses");
-        if (!s)
-                return tap_finish();
-        is_str(s->root_path, "/bundle/rootfs", "a relative root.path is taken from the bundle");
-        ok(s->root_readonly, "root.readonly");
-        is_str(oih_spec_getenv(s, "OCI_FOO"), "2", "the last entry wins when a name repeats");
-        is_str(oih_spec_getenv(s, "EMPTY"), "", "VAR= is present with an empty value");
-        ok(oih_spec_getenv(s, "NOEQUALS") == NULL,
-           "an entry without '=' defines nothing (getenv would not find it)");
-        ok(oih_spec_getenv(s, "OCI") == NULL && oih_spec_getenv(s, "OCI_FOO_") == NULL,
-           "no prefixes, no longer names");
-        is_str(oih_spec_getenv(s, "X"), "a=b", "a value with '=' in it");
-        is_str(oih_annotations_get(&s->annotations, "io.example/x"), "yes", "annotations");
-        ok(oih_spec_has_namespace(s, "mount") && oih_spec_has_namespace(s, "network") &&
-                   !oih_spec_has_namespace(s, "user"),
-           "namespaces");
-        uint32_t id = 0;
-        ok(oih_spec_host_uid(s, 0, &id) == 0 && id == 100000, "uid 0 maps to 100000");
-        ok(oih_spec_host_uid(s, 65535, &id) == 0 && id == 165535, "the last uid of the range maps");
-        is_int(oih_spec_host_uid(s, 65536, &id), -ERANGE, "a uid past the range is not mapped");
-        ok(oih_spec_host_gid(s, 9, &id) == 0 && id == 200009, "gid mappings are their own");
-        is_int(oih_spec_host_gid(s, 10, &id), -ERANGE, "a gid past its range is not mapped");
-        is_str(s->cgroups_path, "/machine/x", "cgroupsPath");
-        oih_spec_free(s);
-
-        s = parse("{\"root\": {\"path\": \"/var/lib/r/\"}}", NULL);
-        uint32_t same = 0;
-        ok(s && streq(s->root_path, "/var/lib/r") && oih_spec_host_uid(s, 7, &same) == 0 && same == 7 &&
-                   oih_spec_getenv(s, "PATH") == NULL,
-           "an absolute root.path as given, no process, no mappings: ids are the same");
-        oih_spec_free(s);
-
-        refused("{}", "\"root\" is missing", "no root");
-        refused("{\"root\": {}}", "\"root.path\" is missing", "no root.path");
-        refused("{\"root\": {\"path\": \"\"}}", "refusing to use the host's root", "an empty root.path");
-        refused("{\"root\": {\"path\": \"/\"}}", "refusing to use the host's root", "root.path \"/\"");
-        refused("{\"root\": {\"path\": \"///\"}}", "refusing to use the host's root", "root.path \"///\"");
-        refused("{\"root\": {\"path\": 5}}", "root.path: expected a string",
-                "a root.path of the wrong type");
-        refused("{\"root\": {\"path\": \"r\", \"readonly\": \"yes\"}}", "root.readonly",
-                "readonly as a string");
-        refused("{\"root\": {\"path\": \"r\"}, \"process\": {\"env\": \"A=1\"}}",
-                "process.env: expected an array", "process.env not an array");
-
-        _cleanup_error_ oih_error *err = NULL;
-        s = parse("{\"root\": {\"path\": \"r\"}, \"process\": {\"env\": [\"PASSWORD=hunter2\", 17]}}", &err);
-        ok(!s, "refused: an environment entry that is not a string");
-        contains(err ? oih_error_message(err) : NULL, "process.env[1]", "the message names the entry");
-        ok(err && !strstr(oih_error_message(err), "hunter2"), "and never an environment value");
-
-        refused("{\"root\": {\"path\": \"r\"}, \"linux\": {\"uidMappings\": [{\"containerID\": 0, "
-                "\"hostID\": -1, "
-                "\"size\": 1}]}}",
-                "linux.uidMappings[0].hostID", "a negative hostID");
-        refused("{\"root\": {\"path\": \"r\"}, \"linux\": {\"namespaces\": [{\"path\": \"/x\"}]}}",
-                "linux.namespaces[0].type", "a namespace without a type");
-        refused("{\"root\": {\"path\": \"r\"}, \"linux\": {\"cgroupsPath\": 1}}", "linux.cgroupsPath",
-                "cgroupsPath of the wrong type");
-        refused("{\"root\": {\"path\": \"r\"}, \"annotations\": {\"a\": true}}", "annotations.\"a\"",
-                "an annotation that is not a string");
-
-        /* From a bundle folder. */
-        char *bundle = tmpdir_new();
-        _cleanup_error_ oih_error *e2 = NULL, *e3 = NULL;
-        ok(oih_spec_read(bundle, &s, &e2) < 0, "a bundle without config.json is refused");
-        contains(e2 ? oih_error_message(e2) : NULL, "/config.json", "the message names the file");
-        free(write_file(bundle, "config.json",
-                        "{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"env\": [\"A=b\"]}}", 0644));
-        ok(oih_spec_read(bundle, &s, NULL) == 0 && endswith(s->root_path, "/rootfs") &&
-                   startswith(s->root_path, bundle),
-           "read from the bundle, root.path below it");
-        oih_spec_free(s);
-        free(write_file(bundle, "config.json", "{\"root\": {\"path\": 1}}", 0644));
-        ok(oih_spec_read(bundle, &s, &e3) < 0, "a bad config.json is refused");
-        contains(e3 ? oih_error_message(e3) : NULL, "config.json\": root.path",
-                 "naming the file and the key");
-        tmpdir_remove(bundle);
+        test_root();
+        test_env();
+        test_linux();
+        test_read();
         return tap_finish();
 }
