@@ -154,20 +154,25 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
                                 x->place.owner.uid, x->place.owner.gid);
         }
 
+        bool fresh = false;
         r = dir ? oih_mount_point_dir(&x->place, op->target, &target_fd)
-                : oih_mount_point_file(&x->place, op->target, &target_fd);
+                : oih_mount_point_file(&x->place, op->target, &target_fd, &fresh);
         if (r < 0)
                 return op_error(err, op, r, "bind");
 
-        if (already_bound(target_fd, op)) {
+        /* A mount point made just now has nothing bound on it; anything else may be a second run's. */
+        if (!fresh && already_bound(target_fd, op)) {
                 log_debug("\"%s\" is bound already", op->target);
                 return 0;
         }
 
+        /* Runtimes make the container's mounts private or slave: usually nothing to look up. */
         bool shared = false;
-        r = oih_fd_on_shared_mount(&x->shared, target_fd, &shared);
-        if (r < 0)
-                return op_error(err, op, r, "bind");
+        if (x->shared.n > 0) {
+                r = oih_fd_on_shared_mount(&x->shared, target_fd, &shared);
+                if (r < 0)
+                        return op_error(err, op, r, "bind");
+        }
         if (shared)
                 return oih_error_set(
                         err, EPERM,
@@ -183,7 +188,8 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
         }
         r = oih_undo_add(&x->undo, OIH_UNDO_MOUNTED, op->target, NULL, op->dev, op->ino);
         if (r < 0) {
-                (void)oih_mount_detach(mount_fd);
+                if (mount_fd >= 0)
+                        (void)oih_mount_detach(mount_fd);
                 return oih_error_set(err, ENOMEM, "out of memory");
         }
         log_debug("bound \"%s\" at \"%s\"", op->source, op->target);
@@ -298,6 +304,7 @@ static void execution_done(struct execution *x)
         }
         free(x->sources);
         safe_close(x->ldconfig_fd);
+        oih_place_done(&x->place);
         safe_close(x->place.rootfd);
         oih_shared_mounts_done(&x->shared);
         oih_cgroup_done(&x->cgroup);
@@ -312,7 +319,7 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 .spec = spec,
                 .ldconfig_fd = -1,
                 .userns = oih_spec_has_namespace(spec, "user"),
-                .place = { .rootfd = -1 },
+                .place = { .rootfd = -1, .cached_fd = -1 },
                 .cgroup = { .v1_fd = -1, .v2_fd = -1 },
         };
         _cleanup_free_ struct oih_device_rule *rules = NULL;
@@ -387,9 +394,13 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 saved_fsgid = (gid_t)setfsgid(x.place.owner.gid);
                 saved_fsuid = (uid_t)setfsuid(x.place.owner.uid);
         }
+        /* Modes are the plan's, exactly: no umask inherited from the runtime takes bits away. */
+        mode_t saved_umask = umask(0);
+        oih_place_prepare(&x.place);
         for (size_t i = 0; i < plan->n; i++)
                 if ((r = do_op(&x, &plan->ops[i], &x.sources[i], err)) < 0)
                         break;
+        (void)umask(saved_umask);
         if (x.userns) {
                 (void)setfsuid(saved_fsuid);
                 (void)setfsgid(saved_fsgid);

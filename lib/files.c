@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/random.h>
+#include <sys/fsuid.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "util.h"
 
+/* Makes an object at dirfd/name, exclusively: -EEXIST when something is there. */
 typedef int (*make_fn)(const struct oih_place *p, int dirfd, const char *name, void *userdata);
 
 static void temp_name(char buf[static 32])
@@ -22,13 +24,27 @@ static void temp_name(char buf[static 32])
         snprintf(buf, 32, ".oih-%016llx", (unsigned long long)r);
 }
 
-/* Makes the object under a temporary name in dfd, then renames it to `name`, keeping any original aside. */
+/*
+ * Puts a new object at dfd/name: right there when nothing is (the usual case), else under a temporary
+ * name and then exchanged with what is there, which is kept aside for undoing.
+ */
 static int place_in(const struct oih_place *p, int dfd, const char *path, const char *name, make_fn make,
                     void *userdata)
 {
         char tmp[32];
         struct stat st;
         int r;
+
+        r = make(p, dfd, name, userdata);
+        if (r >= 0)
+                return oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+        if (r != -EEXIST)
+                return r;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
 
         for (int tries = 0;; tries++) {
                 temp_name(tmp);
@@ -39,23 +55,6 @@ static int place_in(const struct oih_place *p, int dfd, const char *path, const 
         if (r < 0)
                 return r;
 
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno != ENOENT) {
-                        r = negative_errno();
-                        goto fail;
-                }
-                if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) < 0 &&
-                    (errno != EINVAL || renameat(dfd, tmp, dfd, name) < 0)) {
-                        r = negative_errno();
-                        goto fail;
-                }
-                return oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
-        }
-
-        if (S_ISDIR(st.st_mode)) {
-                r = -EISDIR;
-                goto fail;
-        }
         if (renameat2(dfd, tmp, dfd, name, RENAME_EXCHANGE) >= 0)
                 /* The original now sits under the temporary name, until commit or rollback. */
                 return oih_undo_add(p->undo, OIH_UNDO_REPLACED, path, tmp, 0, 0);
@@ -77,16 +76,75 @@ fail:
         return r;
 }
 
-/* The folder that holds path, made (and recorded for undoing) where missing. */
-static int open_parent(const struct oih_place *p, const char *path, int *ret_dfd, const char **ret_name)
+void oih_place_prepare(struct oih_place *p)
 {
-        return oih_root_open_parent(p->rootfd, path, &p->owner, oih_undo_created, p->undo, ret_dfd,
-                                    ret_name);
+        /* setfsuid() with an invalid id changes nothing and returns the current one. */
+        uid_t fsuid = (uid_t)setfsuid((uid_t)-1);
+        gid_t fsgid = (gid_t)setfsgid((gid_t)-1);
+        p->creator_is_owner = fsuid == p->owner.uid && fsgid == p->owner.gid;
+        p->umask = umask(0);
+        (void)umask(p->umask);
 }
 
-static int place(const struct oih_place *p, const char *path, make_fn make, void *userdata)
+void oih_place_done(struct oih_place *p)
 {
-        _cleanup_close_ int dfd = -1;
+        free(p->cached_dir);
+        p->cached_dir = NULL;
+        p->cached_fd = safe_close(p->cached_fd);
+}
+
+/*
+ * The folder that holds path (made, and recorded for undoing, where missing), borrowed: it stays
+ * cached for the next path in the same folder. A folder resolved once cannot change under the cache:
+ * what the hook makes later is a leaf, never a part of a folder's path it has resolved.
+ */
+static int open_parent(struct oih_place *p, const char *path, int *ret_dfd, const char **ret_name)
+{
+        _cleanup_free_ char *dir = path_dirname(path);
+        const char *name = path_basename(path);
+        struct stat st;
+
+        if (!dir)
+                return -ENOMEM;
+        if (!*name || streq(path, "/"))
+                return -EINVAL;
+        if (p->cached_fd >= 0 && streq_ptr(p->cached_dir, dir)) {
+                *ret_dfd = p->cached_fd;
+                *ret_name = name;
+                return 0;
+        }
+
+        int fd = -1;
+        int r = oih_root_mkdir_p(p->rootfd, dir, 0755, &p->owner, oih_undo_created, p->undo, &fd);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0) {
+                r = negative_errno();
+                safe_close(fd);
+                return r;
+        }
+        oih_place_done(p);
+        p->cached_dir = TAKE_PTR(dir);
+        p->cached_fd = fd;
+        p->cached_setgid = st.st_mode & S_ISGID;
+        *ret_dfd = fd;
+        *ret_name = name;
+        return 0;
+}
+
+/* New files have the creator's ids already, unless a set-group-id folder gave them its group. */
+static int settle_owner(const struct oih_place *p, int dfd, const char *name, int fd)
+{
+        if (p->creator_is_owner && !p->cached_setgid)
+                return 0;
+        int r = fd >= 0 ? fchown(fd, p->owner.uid, p->owner.gid)
+                        : fchownat(dfd, name, p->owner.uid, p->owner.gid, AT_SYMLINK_NOFOLLOW);
+        return r < 0 ? negative_errno() : 0;
+}
+
+static int place(struct oih_place *p, const char *path, make_fn make, void *userdata)
+{
+        int dfd;
         const char *name;
 
         int r = open_parent(p, path, &dfd, &name);
@@ -143,8 +201,9 @@ struct content {
 static int make_file(const struct oih_place *p, int dfd, const char *name, void *userdata)
 {
         const struct content *c = userdata;
+        mode_t mode = c->mode & 0777; /* never a set-id bit */
         _cleanup_close_ int fd =
-                openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+                openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
         int r = 0;
 
         if (fd < 0)
@@ -153,21 +212,22 @@ static int make_file(const struct oih_place *p, int dfd, const char *name, void 
                 r = copy_fd(c->src_fd, fd);
         else if (c->len > 0 && write(fd, c->data, c->len) != (ssize_t)c->len)
                 r = errno ? negative_errno() : -EIO;
-        /* Owner first: chown clears set-id bits, and none are wanted anyway. */
-        if (r >= 0 && (fchown(fd, p->owner.uid, p->owner.gid) < 0 || fchmod(fd, c->mode & 0777) < 0))
+        if (r >= 0)
+                r = settle_owner(p, dfd, name, fd);
+        if (r >= 0 && (p->umask & mode) && fchmod(fd, mode) < 0)
                 r = negative_errno();
         if (r < 0)
                 (void)unlinkat(dfd, name, 0);
         return r;
 }
 
-int oih_place_copy(const struct oih_place *p, const char *path, int src_fd, mode_t mode)
+int oih_place_copy(struct oih_place *p, const char *path, int src_fd, mode_t mode)
 {
         struct content c = { .src_fd = src_fd, .mode = mode };
         return place(p, path, make_file, &c);
 }
 
-int oih_place_data(const struct oih_place *p, const char *path, const char *data, size_t len, mode_t mode)
+int oih_place_data(struct oih_place *p, const char *path, const char *data, size_t len, mode_t mode)
 {
         struct content c = { .src_fd = -1, .data = data, .len = len, .mode = mode };
         return place(p, path, make_file, &c);
@@ -177,23 +237,27 @@ static int make_symlink(const struct oih_place *p, int dfd, const char *name, vo
 {
         if (symlinkat(userdata, dfd, name) < 0)
                 return negative_errno();
-        if (fchownat(dfd, name, p->owner.uid, p->owner.gid, AT_SYMLINK_NOFOLLOW) < 0) {
-                int r = negative_errno();
+        int r = settle_owner(p, dfd, name, -1);
+        if (r < 0)
                 (void)unlinkat(dfd, name, 0);
-                return r;
-        }
-        return 0;
+        return r;
 }
 
-int oih_place_symlink(const struct oih_place *p, const char *path, const char *text)
+int oih_place_symlink(struct oih_place *p, const char *path, const char *text)
 {
-        _cleanup_close_ int dfd = -1;
         const char *name;
+        int dfd;
 
         int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
+        r = make_symlink(p, dfd, name, (void *)text);
+        if (r >= 0)
+                return oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+        if (r != -EEXIST)
+                return r;
 
+        /* Something is there: the same link is left alone (a second run of the hook). */
         size_t l = strlen(text);
         _cleanup_free_ char *existing = malloc(l + 2);
         if (!existing)
@@ -201,7 +265,6 @@ int oih_place_symlink(const struct oih_place *p, const char *path, const char *t
         ssize_t n = readlinkat(dfd, name, existing, l + 2);
         if (n >= 0 && (size_t)n == l && memcmp(existing, text, l) == 0)
                 return 0;
-
         return place_in(p, dfd, path, name, make_symlink, (void *)text);
 }
 
@@ -215,29 +278,25 @@ struct node {
 static int make_node(const struct oih_place *p, int dfd, const char *name, void *userdata)
 {
         const struct node *n = userdata;
+        int r = 0;
+
         if (mknodat(dfd, name, n->mode, n->rdev) < 0)
                 return negative_errno();
-
-        /* mknod applied the umask: set owner and mode on the node itself, not through a path. */
-        _cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        int r = 0;
-        if (fd < 0)
+        /* The host node's owner, not the container root's; the mode exactly, whatever the umask. */
+        if (fchownat(dfd, name, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 r = negative_errno();
-        else if (fchownat(fd, "", n->uid, n->gid, AT_EMPTY_PATH) < 0)
-                r = negative_errno();
-        else if (fchmodat(dfd, name, n->mode & 07777, AT_SYMLINK_NOFOLLOW) < 0 && errno != EOPNOTSUPP)
+        else if ((p->umask & n->mode & 0777) && fchmodat(dfd, name, n->mode & 07777, 0) < 0)
                 r = negative_errno();
         if (r < 0)
                 (void)unlinkat(dfd, name, 0);
         return r;
 }
 
-int oih_place_node(const struct oih_place *p, const char *path, mode_t mode, dev_t rdev, uid_t uid,
-                   gid_t gid)
+int oih_place_node(struct oih_place *p, const char *path, mode_t mode, dev_t rdev, uid_t uid, gid_t gid)
 {
-        _cleanup_close_ int dfd = -1;
         const char *name;
         struct stat st;
+        int dfd;
 
         int r = open_parent(p, path, &dfd, &name);
         if (r < 0)
@@ -256,32 +315,48 @@ static int make_empty(const struct oih_place *p, int dfd, const char *name, void
         return make_file(p, dfd, name, &c);
 }
 
-int oih_mount_point_file(const struct oih_place *p, const char *path, int *ret_fd)
+int oih_mount_point_file(struct oih_place *p, const char *path, int *ret_fd, bool *ret_new)
 {
-        _cleanup_close_ int dfd = -1;
         const char *name;
         struct stat st;
+        int dfd, r;
 
-        int r = open_parent(p, path, &dfd, &name);
+        r = open_parent(p, path, &dfd, &name);
         if (r < 0)
                 return r;
 
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno != ENOENT)
-                        return negative_errno();
-                r = make_empty(p, dfd, name, NULL);
-                if (r < 0)
+        /* Usually nothing is there: the new empty file's own fd is the mount point. */
+        int fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                r = settle_owner(p, dfd, name, fd);
+                if (r >= 0)
+                        r = oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+                if (r < 0) {
+                        safe_close(fd);
+                        (void)unlinkat(dfd, name, 0);
                         return r;
-                r = oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
-        } else if (S_ISDIR(st.st_mode))
+                }
+                *ret_fd = fd;
+                *ret_new = true;
+                return 0;
+        }
+        if (errno != EEXIST)
+                return negative_errno();
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        else if (S_ISLNK(st.st_mode))
+        bool replaced = false;
+        if (S_ISLNK(st.st_mode)) {
                 /* Never mount through the image's symlink: put an empty file in its place. */
                 r = place_in(p, dfd, path, name, make_empty, NULL);
-        if (r < 0)
-                return r;
+                if (r < 0)
+                        return r;
+                replaced = true;
+        }
 
-        int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
@@ -289,10 +364,11 @@ int oih_mount_point_file(const struct oih_place *p, const char *path, int *ret_f
                 return -EAGAIN;
         }
         *ret_fd = fd;
+        *ret_new = replaced;
         return 0;
 }
 
-int oih_mount_point_dir(const struct oih_place *p, const char *path, int *ret_fd)
+int oih_mount_point_dir(struct oih_place *p, const char *path, int *ret_fd)
 {
         return oih_root_mkdir_p(p->rootfd, path, 0755, &p->owner, oih_undo_created, p->undo, ret_fd);
 }

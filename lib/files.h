@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * files.h: putting things at container paths. A new file, symlink or device node is made under a
- * temporary name in the destination's folder and renamed into place, so that whatever the image has at
- * that path (a symlink to the host's /etc/shadow, say) is replaced, never written through. The original
- * is kept aside (RENAME_EXCHANGE) until the whole plan succeeded, and put back if it failed.
+ * files.h: putting things at container paths. Where nothing is at the path, a new file, symlink or
+ * device node is made right there, exclusively (O_EXCL, symlinkat, mknodat: they never follow a link).
+ * Where something is (a symlink to the host's /etc/shadow, say), the new one is made under a temporary
+ * name in the same folder and renamed over it, so the original is replaced, never written through; it is
+ * kept aside (RENAME_EXCHANGE) until the whole plan succeeded, and put back if it failed.
+ *
+ * Files are made with the ids they must have (the caller runs with the container's root user as its
+ * fsuid in a user namespace, and as root otherwise) and exact modes (execution runs with umask 0); an
+ * explicit chown is left for folders with the set-group-id bit, whose group new files inherit.
  * Every function returns 0 or a negative errno; -EISDIR means the image has a folder at the path.
  */
 #pragma once
@@ -17,30 +22,43 @@ struct oih_place {
         int rootfd;
         struct oih_owner owner; /* of folders and files the hook creates */
         struct oih_undo *undo;
+        /* The folder of the last path: plans put many files in one folder, in a row. */
+        char *cached_dir;
+        int cached_fd;
+        bool cached_setgid;
+        /* What new files get by themselves (oih_place_prepare): a chown or chmod only makes up the rest. */
+        bool creator_is_owner;
+        mode_t umask;
 };
 
+/* Notes the creator's ids and umask; call it once the process has the fsuid it creates files with. */
+void oih_place_prepare(struct oih_place *p);
+
+/* Closes the cached folder. */
+void oih_place_done(struct oih_place *p);
+
 /* Copies the content of src_fd to path, with mode's permission bits (set-id bits dropped). */
-int oih_place_copy(const struct oih_place *p, const char *path, int src_fd, mode_t mode);
+int oih_place_copy(struct oih_place *p, const char *path, int src_fd, mode_t mode);
 
 /* Writes data to path. */
-int oih_place_data(const struct oih_place *p, const char *path, const char *data, size_t len, mode_t mode);
+int oih_place_data(struct oih_place *p, const char *path, const char *data, size_t len, mode_t mode);
 
 /* Makes path a symlink to text; an existing symlink with the same text is left alone. */
-int oih_place_symlink(const struct oih_place *p, const char *path, const char *text);
+int oih_place_symlink(struct oih_place *p, const char *path, const char *text);
 
 /*
  * Makes path a device node of type and permissions `mode`, number rdev and the given owner; an
  * existing node with the same type and number is left alone.
  */
-int oih_place_node(const struct oih_place *p, const char *path, mode_t mode, dev_t rdev, uid_t uid,
-                   gid_t gid);
+int oih_place_node(struct oih_place *p, const char *path, mode_t mode, dev_t rdev, uid_t uid, gid_t gid);
 
 /*
  * The mount point for binding a file, socket or device onto path: an existing non-folder is used as
  * it is (a bind mount covers it), a missing one is created empty, a symlink is replaced by an empty
- * file. Returns an O_PATH fd on it.
+ * file. Returns an fd on it (O_PATH, or the new file's own), and whether it was just made (so nothing
+ * can be bound there yet).
  */
-int oih_mount_point_file(const struct oih_place *p, const char *path, int *ret_fd);
+int oih_mount_point_file(struct oih_place *p, const char *path, int *ret_fd, bool *ret_new);
 
 /* The mount point for binding a folder: path and its parents are created as needed. */
-int oih_mount_point_dir(const struct oih_place *p, const char *path, int *ret_fd);
+int oih_mount_point_dir(struct oih_place *p, const char *path, int *ret_fd);

@@ -165,7 +165,7 @@ static bool has_include_line(const char *text)
         return false;
 }
 
-int oih_ldconf_ensure(const struct oih_place *p, char *const *dirs, oih_error **err)
+int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err)
 {
         _cleanup_free_ char *conf = NULL, *old = NULL;
         size_t len = 0, old_len = 0;

@@ -26,7 +26,7 @@ int oih_ldconfig_load(int *ret_memfd, oih_error **err);
 bool oih_root_has_glibc(int rootfd);
 
 /* Makes sure `dirs` are searched (OIH_LDCONF_FILE, and an include line in /etc/ld.so.conf). */
-int oih_ldconf_ensure(const struct oih_place *p, char *const *dirs, oih_error **err);
+int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err);
 
 /* Runs ldconfig_fd confined to the root, as the container's root user `owner`. */
 int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err);

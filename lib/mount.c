@@ -172,15 +172,12 @@ static int attach_tree(struct oih_mount_source *src, const char *target, int tar
                 return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
                                            src->path);
 
-        /* src->fd now refers to the root of the attached mount. */
+        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
         if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
                 (void)oih_mount_detach(src->fd);
                 return r;
         }
-        int fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return oih_error_set_errno(err, errno, "cannot duplicate a file descriptor");
-        *ret_fd = fd;
+        *ret_fd = TAKE_FD(src->fd);
         return 0;
 }
 

@@ -35,8 +35,9 @@ int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recu
 void oih_mount_source_done(struct oih_mount_source *s);
 
 /*
- * In the container's mount namespace: attaches the source onto target_fd (an O_PATH fd from the
- * root's resolution) with OIH_MOUNT_* flags, and returns an O_PATH fd on the new mount's root.
+ * In the container's mount namespace: attaches the source onto target_fd (an fd from the root's
+ * resolution) with OIH_MOUNT_* flags, and returns an fd on the new mount's root (the source's own fd,
+ * handed over, where the new mount API was used).
  * `target` is the container path, for messages and for the fallback's check.
  */
 int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,

@@ -68,9 +68,13 @@ static void setup(void)
         if (mkdir(at("etc/folder"), 0755) < 0)
                 tap_bail("mkdir");
         undo = (struct oih_undo){ .rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) };
-        place = (struct oih_place){ .rootfd = undo.rootfd,
-                                    .owner = { .uid = 1234, .gid = 5678 },
-                                    .undo = &undo };
+        place = (struct oih_place){
+                .rootfd = undo.rootfd,
+                .owner = { .uid = 1234, .gid = 5678 },
+                .undo = &undo,
+                .cached_fd = -1,
+        };
+        oih_place_prepare(&place);
 }
 
 static void test_replace_symlink_and_commit(void)
@@ -139,7 +143,9 @@ static void test_folder_in_the_way(void)
         is_int(temporaries(at("etc")), 0, "no temporary is left behind");
 
         _cleanup_close_ int fd = -1;
-        ok(oih_mount_point_file(&place, "/etc/folder", &fd) == -EISDIR, "no file mount point on a folder");
+        bool fresh;
+        ok(oih_mount_point_file(&place, "/etc/folder", &fd, &fresh) == -EISDIR,
+           "no file mount point on a folder");
         ok(oih_place_data(&place, "/etc/existing/below", "x", 1, 0644) == -ENOTDIR,
            "below a regular file is -ENOTDIR");
         oih_undo_rollback(&undo);
@@ -155,16 +161,18 @@ static void test_mount_points(void)
         if (symlink(target, at("etc/evil-mp")) < 0)
                 tap_bail("symlink");
 
-        ok(oih_mount_point_file(&place, "/usr/bin/tool", &a) == 0 && fstat(a, &st) == 0 &&
-                   S_ISREG(st.st_mode) && st.st_size == 0,
+        bool fresh_a = false, fresh_b = false, fresh_c = true;
+        ok(oih_mount_point_file(&place, "/usr/bin/tool", &a, &fresh_a) == 0 && fresh_a &&
+                   fstat(a, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0,
            "a missing mount point is made as an empty file");
-        ok(oih_mount_point_file(&place, "/etc/evil-mp", &b) == 0 && fstat(b, &st) == 0 &&
-                   S_ISREG(st.st_mode),
+        ok(oih_mount_point_file(&place, "/etc/evil-mp", &b, &fresh_b) == 0 && fresh_b &&
+                   fstat(b, &st) == 0 && S_ISREG(st.st_mode),
            "a symlink as mount point is replaced by an empty file");
         _cleanup_free_ char *secret = NULL;
         secret = read_text(target);
         is_str(secret, "outside secret\n", "the symlink's target is untouched");
-        ok(oih_mount_point_file(&place, "/etc/existing", &c) == 0 && fstat(c, &st) == 0 && st.st_size > 0,
+        ok(oih_mount_point_file(&place, "/etc/existing", &c, &fresh_c) == 0 && !fresh_c &&
+                   fstat(c, &st) == 0 && st.st_size > 0,
            "an existing file is used as it is");
         oih_undo_rollback(&undo);
         ok(access(at("usr"), F_OK) < 0, "rollback removes the mount point and its folders");
@@ -205,6 +213,7 @@ int main(void)
         test_folder_in_the_way();
         test_mount_points();
         test_device_nodes();
+        oih_place_done(&place);
         safe_close(undo.rootfd);
         tmpdir_remove(root);
         tmpdir_remove(outside);
