@@ -118,7 +118,7 @@ static int take_source(struct execution *x, const struct oih_op *op, struct sour
                 return 0;
         case OIH_OP_LDCACHE:
                 if (x->ldconfig_fd < 0)
-                        return oih_ldconfig_load(&x->ldconfig_fd, err);
+                        return oih_ldconfig_open(&x->ldconfig_fd, err);
                 return 0;
         default:
                 return 0;
@@ -206,9 +206,12 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
                          "place, no ld cache to refresh");
                 return 0;
         }
+        _cleanup_close_ int sealed = -1;
         r = oih_ldconf_ensure(&x->place, op->dirs, err);
         if (r >= 0)
-                r = oih_ldconfig_run(x->place.rootfd, x->ldconfig_fd, &x->place.owner, err);
+                r = oih_ldconfig_seal(x->ldconfig_fd, &sealed, err);
+        if (r >= 0)
+                r = oih_ldconfig_run(x->place.rootfd, sealed, &x->place.owner, err);
         if (r < 0)
                 oih_error_prefix(err, "%s: refreshing the container's ld cache", plan_label(x->plan));
         return r;

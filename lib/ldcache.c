@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -57,23 +58,58 @@ static int elf_is_static(const char *data, size_t len, bool *ret)
         return 0;
 }
 
-int oih_ldconfig_load(int *ret_memfd, oih_error **err)
+/* Reads what elf_is_static() needs of an ELF file: its header and its program headers. */
+static int read_elf_head(int fd, char **ret, size_t *ret_len)
+{
+        char head[sizeof(Elf64_Ehdr)];
+        ssize_t n = pread(fd, head, sizeof(head), 0);
+        if (n < 0)
+                return negative_errno();
+
+        uint64_t need = (size_t)n;
+        if ((size_t)n >= sizeof(Elf64_Ehdr) && head[EI_CLASS] == ELFCLASS64) {
+                Elf64_Ehdr eh;
+                memcpy(&eh, head, sizeof(eh));
+                need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+        } else if ((size_t)n >= sizeof(Elf32_Ehdr) && head[EI_CLASS] == ELFCLASS32) {
+                Elf32_Ehdr eh;
+                memcpy(&eh, head, sizeof(eh));
+                need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+        }
+        if (need < (size_t)n)
+                need = (size_t)n;
+        if (need > 1024 * 1024)
+                return -ENOEXEC;
+
+        _cleanup_free_ char *buf = malloc(need + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = pread(fd, buf, need, 0);
+        if (n < 0)
+                return negative_errno();
+        *ret_len = (size_t)n;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int oih_ldconfig_open(int *ret_fd, oih_error **err)
 {
         for (size_t i = 0; i < ELEMENTSOF(ldconfig_paths); i++) {
                 const char *path = ldconfig_paths[i];
                 _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                _cleanup_free_ char *data = NULL;
+                _cleanup_free_ char *head = NULL;
                 size_t len;
                 bool is_static = false;
 
                 if (fd < 0)
                         continue;
-                int r = read_full_fd(fd, 64 * 1024 * 1024, &data, &len);
-                if (r < 0)
+                int r = read_elf_head(fd, &head, &len);
+                if (r < 0 && r != -ENOEXEC)
                         return oih_error_set_errno(err, -r, "cannot read the host's ldconfig \"%s\"", path);
-                if (len > 2 && data[0] == '#' && data[1] == '!')
+                if (r >= 0 && len > 2 && head[0] == '#' && head[1] == '!')
                         continue; /* a wrapper script: look for the binary */
-                r = elf_is_static(data, len, &is_static);
+                if (r >= 0)
+                        r = elf_is_static(head, len, &is_static);
                 if (r < 0)
                         return oih_error_set(err, ENOEXEC,
                                              "the host's ldconfig \"%s\" is not an ELF program", path);
@@ -83,27 +119,41 @@ int oih_ldconfig_load(int *ret_memfd, oih_error **err)
                                              "container's root it would load the image's libc; install a "
                                              "statically linked ldconfig (glibc builds it so)",
                                              path);
-
-                _cleanup_close_ int mfd = memfd_create("ldconfig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-                if (mfd < 0)
-                        return oih_error_set_errno(err, errno, "memfd_create");
-                for (size_t o = 0; o < len;) {
-                        ssize_t w = write(mfd, data + o, len - o);
-                        if (w < 0)
-                                return oih_error_set_errno(err, errno, "cannot copy ldconfig into memory");
-                        o += (size_t)w;
-                }
-                if (fchmod(mfd, 0555) < 0 ||
-                    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                        return oih_error_set_errno(err, errno, "cannot seal the copy of ldconfig");
-                log_debug("using the host's ldconfig \"%s\", sealed in memory", path);
-                *ret_memfd = TAKE_FD(mfd);
+                log_debug("using the host's ldconfig \"%s\"", path);
+                *ret_fd = TAKE_FD(fd);
                 return 0;
         }
         return oih_error_set(
                 err, ENOENT,
                 "no ldconfig on the host (looked for /sbin/ldconfig and /usr/sbin/ldconfig); install "
                 "glibc's, or inject libraries into images without glibc only");
+}
+
+int oih_ldconfig_seal(int fd, int *ret_memfd, oih_error **err)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return oih_error_set_errno(err, errno, "cannot stat the host's ldconfig");
+        _cleanup_close_ int mfd = memfd_create("ldconfig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (mfd < 0)
+                return oih_error_set_errno(err, errno, "memfd_create");
+
+        /* Copied by the kernel, page cache to memfd: no buffer of the hook's is touched. */
+        off_t offset = 0;
+        while (offset < st.st_size) {
+                ssize_t n = sendfile(mfd, fd, &offset, (size_t)(st.st_size - offset));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return oih_error_set_errno(err, n < 0 ? errno : EIO,
+                                                   "cannot copy ldconfig into memory");
+        }
+        if (fchmod(mfd, 0555) < 0 ||
+            fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return oih_error_set_errno(err, errno, "cannot seal the copy of ldconfig");
+        *ret_memfd = TAKE_FD(mfd);
+        return 0;
 }
 
 bool oih_root_has_glibc(int rootfd)

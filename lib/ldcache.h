@@ -2,8 +2,8 @@
 /*
  * ldcache.h: refreshing the container's ld cache after libraries were injected (THREATS.md item 3).
  *
- * The host's ldconfig (statically linked: a dynamic one would load the image's libc) is copied into a
- * sealed memfd while the hook is still in the host's namespaces. It then runs in a child confined to
+ * The host's ldconfig (statically linked: a dynamic one would load the image's libc) is opened while the
+ * hook is still in the host's namespaces, and copied into a sealed memfd, from which it runs. It then runs in a child confined to
  * the container's root: a private mount namespace where the root's procfs mounts are detached (their
  * magic links lead out of the root before pivot_root), chroot, every capability dropped for good, the
  * container's root user, no_new_privs, rlimits and a timeout. Nothing from the image is ever run.
@@ -19,8 +19,11 @@
 /* How long ldconfig may take before it is killed. */
 #define OIH_LDCONFIG_TIMEOUT_SEC 60
 
-/* In the host's namespaces: the host's ldconfig in a sealed memfd. */
-int oih_ldconfig_load(int *ret_memfd, oih_error **err);
+/* In the host's namespaces: opens the host's ldconfig, checked to be a static ELF program. */
+int oih_ldconfig_open(int *ret_fd, oih_error **err);
+
+/* Copies it into a sealed memfd (only when a root with glibc needs it), the copy that then runs. */
+int oih_ldconfig_seal(int fd, int *ret_memfd, oih_error **err);
 
 /* True when the root has glibc: an /etc/ld.so.cache, or a glibc dynamic loader. */
 bool oih_root_has_glibc(int rootfd);
