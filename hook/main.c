@@ -248,10 +248,10 @@ static int run_hook(const struct oih_options *options)
         return EXIT_SUCCESS;
 }
 
-static int run_validate(char *const *dirs)
+static int run_validate(char *const *dirs, const char *modules_dir)
 {
         size_t files = 0;
-        int problems = oih_validate(dirs, stdout, &files);
+        int problems = oih_validate(dirs, modules_dir, stdout, &files);
 
         if (fflush(stdout) != 0)
                 problems = -EIO;
@@ -335,7 +335,7 @@ int main(int argc, char **argv)
 
         switch (a.command) {
         case COMMAND_VALIDATE:
-                r = run_validate(dirs);
+                r = run_validate(dirs, a.modules_dir);
                 break;
         case COMMAND_PLAN:
                 r = run_plan(dirs, a.bundle, a.json);

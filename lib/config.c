@@ -66,7 +66,10 @@ static void parse_activation(struct parser *p, const oih_json *v, const char *ke
         const char *eq = strchr(s, '=');
         size_t l = eq ? (size_t)(eq - s) : strlen(s);
         if (l == 0) {
-                problem(p, "%s: the name before \"=\" is empty", key);
+                if (eq)
+                        problem(p, "%s: the name before \"=\" is empty", key);
+                else
+                        problem(p, "%s: is empty; write \"NAME\" or \"NAME=value\"", key);
                 return;
         }
         ret->name = strndup(s, l);
@@ -135,12 +138,19 @@ static void parse_mount_options(struct parser *p, const oih_json *v, const char 
         const char *why = NULL;
 
         if (oih_json_type_of(v) == OIH_JSON_STRING) {
-                /* "ro,nosuid" as mount(8) writes it. */
-                _cleanup_free_ char *copy = dup_or_oom(p, oih_json_string(v));
-                char *save = NULL;
-                for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save))
+                /* "ro,nosuid" as mount(8) writes it; "" is no option, as [] is. */
+                const char *text = oih_json_string(v);
+                _cleanup_free_ char *copy = dup_or_oom(p, text);
+                char *rest = copy && *copy ? copy : NULL;
+                while (rest) {
+                        char *o = strsep(&rest, ",");
+                        if (!*o) {
+                                problem(p, "%s.options: an empty option in \"%s\"", where, text);
+                                break;
+                        }
                         if (oih_mount_option_apply(o, flags, &why) < 0)
                                 problem(p, "%s.options: \"%s\" %s", where, o, why);
+                }
                 return;
         }
         if (oih_json_type_of(v) != OIH_JSON_ARRAY) {
@@ -297,6 +307,10 @@ static void parse_mount_entry(struct parser *p, size_t i, const oih_json *v, str
                 problem(p, "%s: \"destination\" is missing", where);
         if (e->container_path && streq(e->container_path, "/"))
                 problem(p, "%s.destination: cannot mount onto the container's root \"/\"", where);
+        if (e->path && streq(e->path, "/"))
+                problem(p,
+                        "%s.source: \"/\" is the host's whole root; mount the folders the container needs",
+                        where);
 }
 
 static void parse_entries(struct parser *p, enum oih_kind kind, const oih_json *v)

@@ -20,4 +20,5 @@ int oih_hook_run(const struct oih_options *options, const struct oih_state *stat
  * container path and link text) and refreshes the ld cache for `folders`, in the current mount
  * namespace (at createContainer, the container's, before pivot_root), as hook mode would.
  */
-int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks, oih_error **err);
+int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks,
+                    oih_error **err);

@@ -41,7 +41,8 @@ static void list_unref(struct kmod_list **l)
                 kmod_module_unref_list(*l);
 }
 
-int oih_kmod_load(struct oih_kmod *k, const char *name, enum oih_kmod_outcome *ret, oih_error **err)
+int oih_kmod_load(struct oih_kmod *k, const char *name, bool check_only, enum oih_kmod_outcome *ret,
+                  oih_error **err)
 {
         _cleanup_(list_unref) struct kmod_list *list = NULL;
         struct kmod_list *i;
@@ -71,6 +72,10 @@ int oih_kmod_load(struct oih_kmod *k, const char *name, enum oih_kmod_outcome *r
                         continue;
                 }
                 all_there = false;
+                if (check_only) {
+                        kmod_module_unref(m);
+                        continue;
+                }
                 /* The one call that changes the kernel: modprobe's behaviour, with the host's options,
                  * soft dependencies and install commands; blacklists apply to aliases only, as in modprobe.
                  */
@@ -86,6 +91,9 @@ int oih_kmod_load(struct oih_kmod *k, const char *name, enum oih_kmod_outcome *r
                 kmod_module_unref(m);
         }
 
-        *ret = builtin ? OIH_KMOD_BUILTIN : all_there ? OIH_KMOD_LOADED_ALREADY : OIH_KMOD_LOADED;
+        *ret = builtin      ? OIH_KMOD_BUILTIN
+               : all_there  ? OIH_KMOD_LOADED_ALREADY
+               : check_only ? OIH_KMOD_AVAILABLE
+                            : OIH_KMOD_LOADED;
         return 0;
 }

@@ -3,10 +3,10 @@
  * ldcache.h: refreshing the container's ld cache after libraries were injected (THREATS.md item 3).
  *
  * The host's ldconfig (statically linked: a dynamic one would load the image's libc) is opened while the
- * hook is still in the host's namespaces, and copied into a sealed memfd, from which it runs. It then runs in a child confined to
- * the container's root: a private mount namespace where the root's procfs mounts are detached (their
- * magic links lead out of the root before pivot_root), chroot, every capability dropped for good, the
- * container's root user, no_new_privs, rlimits and a timeout. Nothing from the image is ever run.
+ * hook is still in the host's namespaces, and copied into a sealed memfd, from which it runs. It then runs
+ * in a child confined to the container's root: a private mount namespace where the root's procfs mounts are
+ * detached (their magic links lead out of the root before pivot_root), chroot, every capability dropped for
+ * good, the container's root user, no_new_privs, rlimits and a timeout. Nothing from the image is ever run.
  */
 #pragma once
 

@@ -9,10 +9,21 @@
 
 #define HELPER "oih-kmod"
 
+static const char *helper_override;
+
+void oih_modules_set_helper(const char *path)
+{
+        helper_override = path;
+}
+
 int oih_modules_helper_path(char **ret)
 {
         _cleanup_free_ char *self = NULL;
 
+        if (helper_override) {
+                *ret = strdup(helper_override);
+                return *ret ? 0 : -ENOMEM;
+        }
         if (readlink_malloc("/proc/self/exe", &self) >= 0) {
                 _cleanup_free_ char *dir = path_dirname(self);
                 _cleanup_free_ char *beside = dir ? path_join(dir, HELPER) : NULL;
@@ -52,7 +63,7 @@ static void loader_child(void *userdata, int err_fd)
         _exit(127);
 }
 
-int oih_modules_load(char *const *names, const char *modules_dir, oih_error **err)
+static int run_loader(char *const *names, const char *modules_dir, bool check_only, oih_error **err)
 {
         _cleanup_free_ char *helper = NULL;
         _cleanup_strv_free_ char **argv = NULL;
@@ -69,7 +80,7 @@ int oih_modules_load(char *const *names, const char *modules_dir, oih_error **er
 
         if (strv_extend(&argv, helper) < 0 ||
             (modules_dir && (strv_extend(&argv, "--dirname") < 0 || strv_extend(&argv, modules_dir) < 0)) ||
-            strv_extend(&argv, "--") < 0)
+            (check_only && strv_extend(&argv, "--check") < 0) || strv_extend(&argv, "--") < 0)
                 return oih_error_set(err, ENOMEM, "out of memory");
         STRV_FOREACH (n, names)
                 if (strv_extend(&argv, *n) < 0)
@@ -84,4 +95,14 @@ int oih_modules_load(char *const *names, const char *modules_dir, oih_error **er
                                      *result.last_line ? result.last_line : "loading kernel modules failed",
                                      oih_helper_describe(&result, how, sizeof(how)));
         return 0;
+}
+
+int oih_modules_load(char *const *names, const char *modules_dir, oih_error **err)
+{
+        return run_loader(names, modules_dir, false, err);
+}
+
+int oih_modules_check(char *const *names, const char *modules_dir, oih_error **err)
+{
+        return run_loader(names, modules_dir, true, err);
 }

@@ -41,7 +41,8 @@ int oih_mount_option_apply(const char *option, unsigned *flags, const char **ret
         else
                 *ret_why = "is not a known option (ro, rw, nosuid, suid, nodev, dev, noexec, exec, bind, "
                            "rbind, "
-                           "noatime, relatime, strictatime, nodiratime, private, rprivate, slave, rslave)";
+                           "noatime, relatime, strictatime, nodiratime, diratime, private, rprivate, slave, "
+                           "rslave)";
         return -EINVAL;
 }
 

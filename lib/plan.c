@@ -90,15 +90,19 @@ static const char *file_type_name(mode_t mode)
         return "of an unknown type";
 }
 
-/* Two operations do the same thing: a second config asking for it adds nothing. */
+/* Two operations do the same thing: a second config asking for it adds nothing. A host file is the
+ * same by its identity, however its path is spelt ("lib/../lib2/x" is "lib2/x"). */
 static bool op_same(const struct oih_op *a, const struct oih_op *b)
 {
         if (a->type != b->type)
                 return false;
         if (a->type == OIH_OP_MKDIR)
                 return true;
-        return streq_ptr(a->source, b->source) && a->rdev == b->rdev && a->mount_flags == b->mount_flags &&
-               a->dev == b->dev && a->ino == b->ino;
+        if (a->rdev != b->rdev || a->mount_flags != b->mount_flags)
+                return false;
+        if (a->ino != 0 || b->ino != 0)
+                return a->dev == b->dev && a->ino == b->ino;
+        return streq_ptr(a->source, b->source);
 }
 
 /* Appends op (taking its strings whatever happens), unless an operation already does the same. */
@@ -110,6 +114,16 @@ static int plan_add_op(struct oih_plan *p, struct oih_op *op, oih_error **err)
                                            : (o->type == op->type && streq_ptr(o->source, op->source));
                 if (!same_key)
                         continue;
+                /* A folder to make and a folder mounted on the same place: the mount makes it. */
+                if ((o->type == OIH_OP_MKDIR && op->type == OIH_OP_MOUNT && S_ISDIR(op->mode)) ||
+                    (o->type == OIH_OP_MOUNT && S_ISDIR(o->mode) && op->type == OIH_OP_MKDIR)) {
+                        if (o->type == OIH_OP_MKDIR) {
+                                op_done(o);
+                                *o = *op;
+                        } else
+                                op_done(op);
+                        return 0;
+                }
                 if (op_same(o, op)) {
                         log_debug("%s: %s \"%s\" is already planned by \"%s\"", op->config,
                                   oih_op_type_name(op->type), op->target ?: op->source, o->config);
@@ -188,9 +202,10 @@ static bool is_missing(int code)
         return code == ENOENT || code == ENOTDIR;
 }
 
-/* A library: follow its symlink chain on the host, then add the real file and the links. */
+/* A library: follow its symlink chain on the host, then add the real file and the links. `mismatches`
+ * as for plan_path(): a glob's match that is no library (a folder, a dangling link) is skipped. */
 static int plan_library(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
-                        const char *host, const char *container, oih_error **err)
+                        const char *host, const char *container, size_t *mismatches, oih_error **err)
 {
         struct link {
                 char *target;
@@ -206,6 +221,14 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
 
         for (;;) {
                 if (lstat(h, &st) < 0) {
+                        if (mismatches && is_missing(errno)) {
+                                (*mismatches)++;
+                                log_debug(
+                                        "%s: %s[%u]: \"%s\" leads nowhere; skipping this match of the glob",
+                                        c->file, oih_kind_key(e->kind), e->index, host);
+                                r = 0;
+                                goto finish;
+                        }
                         r = is_missing(errno)
                                     ? missing(c, e, h, errno, err)
                                     : entry_error(err, errno, c, e, h, "cannot stat: %s", strerror(errno));
@@ -213,6 +236,14 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
                 }
                 if (!S_ISLNK(st.st_mode))
                         break;
+                if (n_links == MAX_SYMLINK_HOPS && mismatches) {
+                        (*mismatches)++;
+                        log_debug("%s: %s[%u]: \"%s\" is a loop of symbolic links; skipping this match of "
+                                  "the glob",
+                                  c->file, oih_kind_key(e->kind), e->index, host);
+                        r = 0;
+                        goto finish;
+                }
                 if (n_links == MAX_SYMLINK_HOPS) {
                         r = entry_error(err, ELOOP, c, e, host, "more than %d symbolic links in a chain",
                                         MAX_SYMLINK_HOPS);
@@ -246,6 +277,15 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
         }
 
         if (!S_ISREG(st.st_mode)) {
+                if (mismatches) {
+                        (*mismatches)++;
+                        log_debug("%s: %s[%u]: \"%s\" is %s, not a library file; skipping this match of the "
+                                  "glob",
+                                  c->file, oih_kind_key(e->kind), e->index, host,
+                                  file_type_name(st.st_mode));
+                        r = 0;
+                        goto finish;
+                }
                 r = entry_error(err, EINVAL, c, e, h, "is %s, not a library file",
                                 file_type_name(st.st_mode));
                 goto finish;
@@ -277,7 +317,7 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
         struct stat st;
 
         if (e->kind == OIH_KIND_LIBRARY)
-                return plan_library(p, c, e, host, container, err);
+                return plan_library(p, c, e, host, container, mismatches, err);
 
         if (stat(host, &st) < 0) {
                 if (is_missing(errno))
@@ -296,6 +336,16 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
                 /* The config may name the device it means: a node with another number is refused. */
                 if ((e->major >= 0 && major(st.st_rdev) != e->major) ||
                     (e->minor >= 0 && minor(st.st_rdev) != e->minor)) {
+                        if (mismatches) {
+                                /* A glob's other devices are simply not the ones asked for. */
+                                (*mismatches)++;
+                                log_debug("%s: %s[%u]: \"%s\" is device %u:%u, not the one named; skipping "
+                                          "this "
+                                          "match of the glob",
+                                          c->file, oih_kind_key(e->kind), e->index, host, major(st.st_rdev),
+                                          minor(st.st_rdev));
+                                return 0;
+                        }
                         char want_major[24] = "*", want_minor[24] = "*";
                         if (e->major >= 0)
                                 snprintf(want_major, sizeof(want_major), "%" PRId64, e->major);
@@ -616,8 +666,13 @@ int oih_plan_print(const struct oih_plan *p, bool json, FILE *out)
                 _cleanup_free_ char *dirs = o->dirs ? dirs_joined(o->dirs) : NULL;
                 if (!detail || (o->dirs && !dirs))
                         return -ENOMEM;
-                fprintf(out, "%s %s %s%s%s\n", oih_op_type_name(o->type), o->source ?: "-", dirs ?: o->target ?: "-",
-                        *detail ? " " : "", detail);
+                _cleanup_free_ char *line = NULL;
+                if (asprintf(&line, "%s %s %s%s%s", oih_op_type_name(o->type), o->source ?: "-",
+                             dirs ?: o->target ?: "-", *detail ? " " : "", detail) < 0)
+                        return -ENOMEM;
+                /* Paths come from configs and symlinks on the host: one operation stays one line. */
+                fputs_printable(line, out);
+                fputc('\n', out);
         }
         return 0;
 }

@@ -296,7 +296,10 @@ static int map_id(const struct oih_id_mapping *maps, size_t n, uint32_t id, uint
         }
         for (size_t i = 0; i < n; i++)
                 if (id >= maps[i].container_id && id - maps[i].container_id < maps[i].size) {
-                        *ret = maps[i].host_id + (id - maps[i].container_id);
+                        uint64_t host = (uint64_t)maps[i].host_id + (id - maps[i].container_id);
+                        if (host > UINT32_MAX - 1)
+                                return -ERANGE; /* past the last id, or (uid_t)-1, which means none */
+                        *ret = (uint32_t)host;
                         return 0;
                 }
         return -ERANGE;

@@ -231,3 +231,9 @@ int readlink_malloc(const char *path, char **ret)
                         return -ENAMETOOLONG;
         }
 }
+
+void fputs_printable(const char *s, FILE *out)
+{
+        for (; *s; s++)
+                (void)fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}

@@ -58,3 +58,7 @@ char *path_simplify(const char *p);
 
 /* readlink(2) into a new string of the right size. */
 int readlink_malloc(const char *path, char **ret);
+
+/* Writes s to out with control characters shown as '?', so that one line of output stays one line
+ * whatever a path in it holds (a newline, an escape sequence). */
+void fputs_printable(const char *s, FILE *out);

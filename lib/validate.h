@@ -8,7 +8,9 @@
 #include "macro.h"
 
 /*
- * Writes one line per problem to out and returns how many there were (0: all good), or a negative
- * errno when checking itself failed. *ret_files: how many config files were read.
+ * Writes one line per problem to out (control characters shown as '?') and returns how many there
+ * were (0: all good), or a negative errno when checking itself failed. Kernel modules are looked up
+ * in modules_dir (NULL: the running kernel's). Configs that would conflict if a container activated
+ * them together are named in a warning: they may never be. *ret_files: how many files were read.
  */
-int oih_validate(char *const *dirs, FILE *out, size_t *ret_files);
+int oih_validate(char *const *dirs, const char *modules_dir, FILE *out, size_t *ret_files);

@@ -16,7 +16,7 @@ from catalogue import Tap, config_dir, load_schema, schema_verdict, validate
 # invalid/NAME.json: a piece of the one problem line validate prints for it.
 EXPECTED = {
     "activation-annotation-array": "activation_annotation: expected a string",
-    "activation-empty": 'activation_annotation: the name before "=" is empty',
+    "activation-empty": "activation_annotation: is empty",
     "activation-empty-name": 'activation_flag: the name before "=" is empty',
     "activation-flag-null": "activation_flag: expected a string",
     "activation-flag-number": "activation_flag: expected a string",
@@ -59,6 +59,8 @@ EXPECTED = {
     "mount-onto-root": "cannot mount onto the container's root",
     "mount-option-comma-item": '"ro,nosuid" is not a known option',
     "mount-option-empty-item": 'options[1]: "" is not a known option',
+    "mount-option-string-empty-item": 'mounts[0].options: an empty option in "ro,,nosuid"',
+    "mount-source-root": "mounts[0].source: \"/\" is the host's whole root",
     "mount-optional-number": "mounts[0].optional: expected true or false",
     "mount-options-number": "mounts[0].options: expected an array",
     "mount-options-spaces": '" nosuid" is not a known option',

@@ -164,7 +164,7 @@ static void test_malformed(void)
             "activation_flag a number");
         bad("{ \"activation_flag\": \"=x\" }", "activation_flag: the name before \"=\" is empty",
             "an empty activation name");
-        bad("{ \"activation_flag\": \"\" }", "activation_flag: the name before \"=\" is empty",
+        bad("{ \"activation_flag\": \"\" }", "activation_flag: is empty; write \"NAME\" or \"NAME=value\"",
             "an empty activation_flag");
         bad("{ \"activation_annotation\": \"=x\" }", "activation_annotation: the name before \"=\" is empty",
             "an empty annotation name");
@@ -280,6 +280,11 @@ static void test_malformed(void)
             "mounts[0]: expected an object with \"source\" and \"destination\"", "a mount as a string");
         bad("{ " ACT "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/\"}] }",
             "mounts[0].destination: cannot mount onto the container's root", "a mount onto /");
+        bad("{ " ACT "\"mounts\": [{\"source\": \"/\", \"destination\": \"/host\"}] }",
+            "mounts[0].source: \"/\" is the host's whole root", "a mount of the host's whole root");
+        bad("{ " ACT
+            "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", \"options\": \"ro,,nosuid\"}] }",
+            "mounts[0].options: an empty option in \"ro,,nosuid\"", "an empty item in an option string");
 
         bad("{ \"activation_flag\": \"A\", \"activation_flag\": \"B\" }",
             "\"activation_flag\" is given twice", "a top-level key twice");

@@ -628,6 +628,43 @@ static void test_print(void)
         oih_plan_free(empty);
 }
 
+/* Globs skip the matches that are not what the entry asks for, of every kind (found in review). */
+static void test_glob_consistency(void)
+{
+        _cleanup_error_ oih_error *e1 = NULL, *e2 = NULL, *e3 = NULL;
+
+        struct oih_config *c = config(
+                "/c/numbered-glob.json",
+                "{\"activation_flag\": \"A\", \"devices\": [{\"path\": \"%s/dev/*\", \"major\": 1}]}", H);
+        struct oih_plan *p = plan1(c, &e1);
+        char null0[512];
+        snprintf(null0, sizeof(null0), "%s/dev/null0", H);
+        ok(p && p->n == 1 && find(p, OIH_OP_DEVICE, null0),
+           "a device glob with a major plans the devices with it and skips the others (%s)",
+           message(e1) ?: "ok");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        c = config("/c/lib-glob.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s/lib/*\"]}", H);
+        p = plan1(c, &e2);
+        ok(p != NULL, "a library glob over dangling links and loops skips them (%s)", message(e2) ?: "ok");
+        ok(p && count(p, OIH_OP_BIND) == 2, "and binds the two real libraries the others lead to");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        /* A folder to make and a folder mounted at the same place: one mount, no conflict. */
+        c = config("/c/dir-and-mount.json",
+                   "{\"activation_flag\": \"A\", \"directories\": [{\"path\": \"%s/etc\", "
+                   "\"container_path\": \"/x\"}],"
+                   " \"mounts\": [{\"source\": \"%s/lib\", \"destination\": \"/x\"}]}",
+                   H, H);
+        p = plan1(c, &e3);
+        ok(p && p->n == 1 && find(p, OIH_OP_MOUNT, "/x"),
+           "a folder and a mount at one place are one mount (%s)", message(e3) ?: "ok");
+        oih_plan_free(p);
+        oih_config_free(c);
+}
+
 int main(void)
 {
         if (geteuid() != 0)
@@ -639,6 +676,7 @@ int main(void)
         test_wrong_types();
         test_globs_and_optional();
         test_duplicates();
+        test_glob_consistency();
         test_print();
         tmpdir_remove(H);
         return tap_finish();

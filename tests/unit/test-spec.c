@@ -271,8 +271,26 @@ static void test_read(void)
         tmpdir_remove(bundle);
 }
 
+/* A mapping whose host range runs past the last id maps nothing there (found in review). */
+static void test_mapping_overflow(void)
+{
+        const char *text =
+                "{\"root\": {\"path\": \"r\"}, \"linux\": {\"uidMappings\": [{\"containerID\": 0, "
+                "\"hostID\": 4294967290, \"size\": 10}]}}";
+        struct oih_spec *s = NULL;
+        uint32_t id = 42;
+        ok(oih_spec_parse(text, strlen(text), "/b", &s, NULL) == 0,
+           "a mapping near the top of the id space parses");
+        ok(s && oih_spec_host_uid(s, 4, &id) == 0 && id == 4294967294, "its ids below the top map");
+        ok(s && oih_spec_host_uid(s, 5, &id) == -ERANGE, "(uid_t)-1, which means no id, does not");
+        ok(s && oih_spec_host_uid(s, 9, &id) == -ERANGE,
+           "nor does an id past the 32-bit range (no wrap to 3)");
+        oih_spec_free(s);
+}
+
 int main(void)
 {
+        test_mapping_overflow();
         test_root();
         test_env();
         test_linux();

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The validate command: one line per problem, each starting with the file, host paths included. */
+#include "modules.h"
 #include "tap.h"
 #include "validate.h"
+
+static const char *modules_dir;
 
 /* Runs oih_validate on the folders; returns the output, sets *ret (its result) and *ret_files. */
 static char *validate(char *const *dirs, int *ret, size_t *ret_files)
@@ -11,7 +14,7 @@ static char *validate(char *const *dirs, int *ret, size_t *ret_files)
         FILE *f = open_memstream(&out, &len);
         if (!f)
                 tap_bail("open_memstream");
-        *ret = oih_validate(dirs, f, ret_files);
+        *ret = oih_validate(dirs, modules_dir, f, ret_files);
         fclose(f);
         return out;
 }
@@ -39,6 +42,11 @@ static size_t lines(const char *text)
 int main(void)
 {
         char *dir = tmpdir_new(), text[1024];
+
+        /* meson says where the module loader was built: this test is not beside it. */
+        const char *helper = getenv("OIH_TEST_KMOD_HELPER");
+        if (helper)
+                oih_modules_set_helper(helper);
 
         _cleanup_free_ char *good = write_file(
                 dir, "10-good.json", "{ \"activation_flag\": \"A\", \"devices\": [\"/dev/null\"] }", 0644);
@@ -93,7 +101,65 @@ int main(void)
                    lines(folder_out) == 1,
            "on one line starting with the folder");
 
+        /* A path with a newline and an escape sequence cannot forge a second line (found by fuzzing). */
+        char *forged = tmpdir_new();
+        free(write_file(forged, "x.json",
+                        "{ \"activation_flag\": \"A\", \"binaries\": [\"bin/x\\n/etc/fake.json: all "
+                        "good\\u001b[2J\"] }",
+                        0644));
+        char *forged_dirs[] = { forged, NULL };
+        _cleanup_free_ char *forged_out = validate(forged_dirs, &problems, &files);
+        ok(problems == 1 && lines(forged_out) == 1, "a problem about a path with a newline stays one line");
+        ok(forged_out && !strchr(forged_out, '\x1b') &&
+                   strstr(forged_out, "bin/x?/etc/fake.json: all good?[2J"),
+           "its control characters are shown as '?' (%s)", forged_out ?: "");
+
+        /* Modules are looked up (not loaded) by the helper: a built-in one is fine, a missing one is a
+         * problem of its own. The modules folder is a test one, indexed by the host's depmod. */
+        char *mods = tmpdir_new(), cmd[1024];
+        snprintf(cmd, sizeof(cmd),
+                 "mkdir -p %s/lib/modules/1.0.0-oihtest && echo kernel/drivers/misc/oihtestbuiltin.ko > "
+                 "%s/lib/modules/1.0.0-oihtest/modules.builtin && : > "
+                 "%s/lib/modules/1.0.0-oihtest/modules.order && "
+                 "depmod -b %s 1.0.0-oihtest 2>/dev/null",
+                 mods, mods, mods, mods);
+        char moddir[600];
+        snprintf(moddir, sizeof(moddir), "%s/lib/modules/1.0.0-oihtest", mods);
+        char *modconf = tmpdir_new();
+        free(write_file(
+                modconf, "m.json",
+                "{ \"activation_flag\": \"A\", \"modules\": [\"oihtestbuiltin\", \"oihtestmissing\"] }",
+                0644));
+        char *mod_dirs[] = { modconf, NULL };
+        if (system(cmd) != 0)
+                tap_bail("depmod");
+        modules_dir = moddir;
+        _cleanup_free_ char *mod_out = validate(mod_dirs, &problems, &files);
+        modules_dir = NULL;
+        is_int(problems, 1, "one module not found: one problem");
+        contains(mod_out, "m.json: modules[1]: kernel module \"oihtestmissing\" not found",
+                 "naming it and its place");
+        ok(mod_out && !strstr(mod_out, "oihtestbuiltin"), "the built-in module is fine");
+
+        /* Two configs that would conflict are named in a warning, not counted: they may never meet. */
+        char *both = tmpdir_new();
+        free(write_file(both, "a.json",
+                        "{ \"activation_flag\": \"A\", \"binaries\": [{\"path\": \"/bin/true\", "
+                        "\"container_path\": \"/usr/bin/x\"}] }",
+                        0644));
+        free(write_file(both, "b.json",
+                        "{ \"activation_flag\": \"B\", \"binaries\": [{\"path\": \"/bin/false\", "
+                        "\"container_path\": \"/usr/bin/x\"}] }",
+                        0644));
+        char *both_dirs[] = { both, NULL };
+        _cleanup_free_ char *both_out = validate(both_dirs, &problems, &files);
+        ok(problems == 0 && both_out && !*both_out, "configs that could conflict are not problems");
+
         tmpdir_remove(dir);
         tmpdir_remove(clean);
+        tmpdir_remove(forged);
+        tmpdir_remove(mods);
+        tmpdir_remove(modconf);
+        tmpdir_remove(both);
         return tap_finish();
 }
