@@ -29,6 +29,11 @@ static void problem(struct parser *p, const char *fmt, ...)
         va_start(ap, fmt);
         int r = vasprintf(&s, fmt, ap);
         va_end(ap);
+        /* A problem is one line for a person: paths from the file may carry newlines or escape
+         * sequences, which would forge a second line or reach the terminal. */
+        for (int i = 0; i < r; i++)
+                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                        s[i] = '?';
         if (r < 0 || strv_consume(&p->c->problems, s) < 0)
                 p->oom = true;
 }

@@ -271,6 +271,10 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
 
 int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
 {
+        /* open(2) ignores the flags that mean nothing with O_PATH, openat2 refuses them with EINVAL:
+         * drop them here, so that both resolvers answer the same. */
+        if (flags & O_PATH)
+                flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
         if (!openat2_missing) {
                 int fd = do_openat2(rootfd, path, flags);
                 if (fd >= 0) {

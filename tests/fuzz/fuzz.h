@@ -3,10 +3,7 @@
  * fuzz.h: what the libFuzzer targets of tests/fuzz share. A target parses or resolves the input, frees
  * everything, and checks properties that must hold whatever the input: a broken one is reported with
  * abort(), which libFuzzer turns into a crash file like any sanitizer finding.
- *
- * Checks of behaviour (rather than memory safety) that a known library bug still violates run only
- * with OIH_FUZZ_STRICT=1 in the environment (tests/fuzz/crashes/README.md lists the findings), so that
- * the default run keeps finding new problems instead of the same one.
+
  */
 #pragma once
 
@@ -28,16 +25,6 @@ static inline _noreturn_ void fuzz_fail(const char *file, int line, const char *
                 if (!(cond))                                  \
                         fuzz_fail(__FILE__, __LINE__, #cond); \
         } while (0)
-
-static inline bool fuzz_strict(void)
-{
-        static int strict = -1;
-        if (strict < 0) {
-                const char *e = getenv("OIH_FUZZ_STRICT");
-                strict = e && streq(e, "1");
-        }
-        return strict;
-}
 
 /* A container path as the library writes it: absolute, no empty, "." or ".." component, no trailing '/'. */
 static inline bool fuzz_path_is_normalized(const char *p)

@@ -122,6 +122,8 @@ static void run_cases(const char *mode)
         resolves(mode, "/tofile/", O_PATH | O_NOFOLLOW, NULL, ENOTDIR);
         resolves(mode, "/slash/", O_PATH | O_NOFOLLOW, ".", 0);
         resolves(mode, "/e/f/", O_PATH, "e/f", 0);
+        /* open(2) ignores flags that mean nothing with O_PATH; openat2 alone would say EINVAL. */
+        resolves(mode, "/e/f", O_PATH | O_NONBLOCK | O_NOCTTY, "e/f", 0);
         _cleanup_close_ int mounts = -1;
         ok(oih_root_open(rootfd, "/proc/mounts", O_RDONLY, &mounts) == 0,
            "%s: /proc/mounts (an ordinary procfs link, to self/mounts) opens", mode);
