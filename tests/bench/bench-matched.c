@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -279,18 +278,10 @@ static double run_floor(struct floor_result *res, double *targets_us)
         int go[2], done[2];
         if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
                 bench_die("pipe:");
-        fflush(stdout);
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0)
-                bench_die("fork:");
+        pid_t pid = bench_fork_tied();
         if (pid == 0) {
                 struct floor_result r = { 0 };
                 char c;
-                bench_forked_child();
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);
                 close(go[1]);
                 close(done[0]);
                 if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

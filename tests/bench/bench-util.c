@@ -50,9 +50,20 @@ void bench_untrack_pid(pid_t pid)
 
 static pid_t main_pid;
 
-void bench_forked_child(void)
+pid_t bench_fork_tied(void)
 {
-        main_pid = -1;
+        fflush(stdout);
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid < 0)
+                bench_die("fork:");
+        if (pid == 0) {
+                main_pid = -1;
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(1);
+        }
+        return pid;
 }
 
 static void cleanup(void)
@@ -503,15 +514,8 @@ void standin_start(struct standin *s)
         bench_check_interrupted();
         if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(release, O_CLOEXEC) < 0)
                 bench_die("pipe:");
-        fflush(stdout);
-        pid_t parent = getpid();
-        pid_t pid = fork();
-        if (pid < 0)
-                bench_die("fork:");
+        pid_t pid = bench_fork_tied();
         if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(1);
                 close(ready[0]);
                 close(release[1]);
                 if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -69,8 +69,9 @@ struct standin {
 void standin_start(struct standin *s);
 void standin_stop(struct standin *s);
 
-/* In a child made by fork: the cleanup at exit is the parent's, not this process's. */
-void bench_forked_child(void);
+/* fork(), with stdout flushed first; the child dies with this process and leaves the cleanup at exit
+ * to it. Returns the child's pid in the parent and 0 in the child, as fork() does. */
+pid_t bench_fork_tied(void);
 /* Registers a pid that the cleanup kills (SIGKILL) and reaps if it is still there at exit. */
 void bench_track_pid(pid_t pid);
 void bench_untrack_pid(pid_t pid);
