@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * elf-library.h: what the ld cache needs to know of a shared library on the host: its soname, its machine
+ * and its ELF class, read from the file with a few bounded preads. The file is the host's, but a config may
+ * name any file, and images ship libraries too: every field is checked before it is used, and anything out
+ * of bounds is -ENOEXEC, after which the caller lets ldconfig decide.
+ */
+
+#pragma once
+
+#include <elf.h>
+#include <stdint.h>
+
+struct oih_elf_library {
+        char *soname;      /* DT_SONAME; NULL when the library has none */
+        uint16_t machine;  /* e_machine (EM_X86_64, ...) */
+        uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
+};
+
+/*
+ * Reads the ELF header, program headers, PT_DYNAMIC and the DT_SONAME string of the shared object open
+ * at fd (a regular file; pread only, the file offset is not used). 0 on success; -ENOEXEC when it is not
+ * an ELF shared object (ET_DYN) of this machine's byte order, or anything in it is out of bounds or
+ * malformed; -ENOMEM; -errno of a failed read. *ret is written on success only.
+ *
+ * A soname is a file name (ld.so looks it up in library folders): 1 to NAME_MAX bytes, without '/' or
+ * control characters, neither "." nor "..". A library without DT_SONAME has soname NULL; a file
+ * without PT_DYNAMIC is no shared library and -ENOEXEC.
+ */
+int oih_elf_library_read(int fd, struct oih_elf_library *ret);
+
+/* Frees the soname; the structure may be read into again. */
+void oih_elf_library_done(struct oih_elf_library *l);
