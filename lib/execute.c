@@ -206,8 +206,20 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
                          "place, no ld cache to refresh");
                 return 0;
         }
-        _cleanup_close_ int sealed = -1;
         r = oih_ldconf_ensure(&x->place, op->dirs, err);
+        if (r >= 0 && op->ld_merge) {
+                /* The image's cache and what the plan knows of the injected libraries: no ldconfig. */
+                r = oih_ldcache_merge(&x->place, op->ld_entries, op->n_ld_entries);
+                if (r >= 0)
+                        return 0;
+                if (r == -ENOENT || r == -EPROTONOSUPPORT) {
+                        log_debug("%s: %s; running ldconfig", OIH_LDSO_CACHE_FILE,
+                                  r == -ENOENT ? "the image has none" : "not a cache the hook can add to");
+                        r = 0;
+                } else
+                        r = oih_error_set_errno(err, -r, "cannot write \"%s\"", OIH_LDSO_CACHE_FILE);
+        }
+        _cleanup_close_ int sealed = -1;
         if (r >= 0)
                 r = oih_ldconfig_seal(x->ldconfig_fd, &sealed, err);
         if (r >= 0)

@@ -12,6 +12,7 @@
 
 #include "caps.h"
 #include "ldcache.h"
+#include "ldso-cache.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "spawn.h"
@@ -185,18 +186,63 @@ static bool trusted_dir(const char *d)
         return streq(d, "/lib") || streq(d, "/usr/lib") || streq(d, "/lib64") || streq(d, "/usr/lib64");
 }
 
-static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+/* Reads a regular file of the image. It is opened for reading only once it is known to be one: opening a
+ * device node or a FIFO the image put there can have effects of its own (a watchdog armed, a writer
+ * released). */
+static int read_root_file_max(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = -1;
-        int r = oih_root_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd);
+        _cleanup_close_ int pfd = -1, fd = -1;
+        struct stat st;
+        char p[64];
+
+        int r = oih_root_open(rootfd, path, O_PATH, &pfd);
         if (r < 0)
                 return r;
-        struct stat st;
-        if (fstat(fd, &st) < 0)
+        if (fstat(pfd, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
-        return read_full_fd(fd, 1024 * 1024, ret, ret_len);
+        /* The O_PATH descriptor holds that very file: reopening it cannot land anywhere else. */
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+{
+        return read_root_file_max(rootfd, path, 1024 * 1024, ret, ret_len);
+}
+
+int oih_ldcache_merge(struct oih_place *p, const struct oih_ld_entry *entries, size_t n)
+{
+        _cleanup_free_ struct oih_ldso_cache_entry *e = calloc(n ?: 1, sizeof(*e));
+        _cleanup_free_ char *old = NULL;
+        _cleanup_free_ void *merged = NULL;
+        size_t len, merged_len;
+
+        if (!e)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                e[i] = (struct oih_ldso_cache_entry){ entries[i].soname, entries[i].path, entries[i].flags };
+
+        /* A distribution's cache is well below a MiB; anything near this is not one to merge into. */
+        int r = read_root_file_max(p->rootfd, OIH_LDSO_CACHE_FILE, 64 * 1024 * 1024, &old, &len);
+        if (r < 0)
+                return r == -EBADF || r == -EFBIG ? -EPROTONOSUPPORT : r;
+        r = oih_ldso_cache_merge(old, len, e, n, &merged, &merged_len);
+        if (r < 0)
+                return r;
+        if (!merged) {
+                log_debug("the container's ld cache lists the injected libraries already");
+                return 0;
+        }
+        r = oih_place_data(p, OIH_LDSO_CACHE_FILE, merged, merged_len, 0644);
+        if (r < 0)
+                return r;
+        log_debug("merged %zu librar%s into the container's ld cache", n, n == 1 ? "y" : "ies");
+        return 0;
 }
 
 static bool has_include_line(const char *text)

@@ -12,6 +12,10 @@
 
 #include "error.h"
 #include "files.h"
+#include "plan.h"
+
+/* The image's ld cache. */
+#define OIH_LDSO_CACHE_FILE "/etc/ld.so.cache"
 
 /* Where the root's ld configuration for injected folders goes. */
 #define OIH_LDCONF_FILE "/etc/ld.so.conf.d/000-oci-injector-hook.conf"
@@ -30,6 +34,13 @@ bool oih_root_has_glibc(int rootfd);
 
 /* Makes sure `dirs` are searched (OIH_LDCONF_FILE, and an include line in /etc/ld.so.conf). */
 int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err);
+
+/*
+ * Adds the injected libraries to the image's ld cache (ldso-cache.h), replacing the file as the hook
+ * replaces any: atomically, and put back on rollback. -ENOENT: the image has no cache; -EPROTONOSUPPORT:
+ * one this hook cannot merge into. Either way the caller runs ldconfig.
+ */
+int oih_ldcache_merge(struct oih_place *p, const struct oih_ld_entry *entries, size_t n);
 
 /* Runs ldconfig_fd confined to the root, as the container's root user `owner`. */
 int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err);

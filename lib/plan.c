@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "elf-library.h"
 #include "json.h"
+#include "ldso-cache.h"
 #include "log.h"
 #include "mount-options.h"
 #include "plan.h"
@@ -39,6 +42,12 @@ static void op_done(struct oih_op *op)
         free(op->source);
         free(op->target);
         strv_free(op->dirs);
+        free(op->soname);
+        for (size_t i = 0; i < op->n_ld_entries; i++) {
+                free(op->ld_entries[i].soname);
+                free(op->ld_entries[i].path);
+        }
+        free(op->ld_entries);
 }
 
 void oih_plan_free(struct oih_plan *p)
@@ -150,10 +159,16 @@ static int plan_add_op(struct oih_plan *p, struct oih_op *op, oih_error **err)
         return 0;
 }
 
-/* Makes and adds an operation; source and target are copied. */
-static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_type type, enum oih_kind kind,
-                  const char *source, const char *target, const struct stat *st, unsigned mount_flags,
-                  oih_error **err)
+/* What ld.so needs to know of a library: see struct oih_op. */
+struct library_facts {
+        char *soname;
+        int32_t ld_flags;
+};
+
+/* Makes and adds an operation; source and target are copied, the soname of lib is taken. */
+static int add_op_full(struct oih_plan *p, const struct oih_config *c, enum oih_op_type type,
+                       enum oih_kind kind, const char *source, const char *target, const struct stat *st,
+                       unsigned mount_flags, struct library_facts *lib, oih_error **err)
 {
         struct oih_op op = {
                 .type = type,
@@ -162,6 +177,8 @@ static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_ty
                 .source = source ? strdup(source) : NULL,
                 .target = target ? strdup(target) : NULL,
                 .mount_flags = mount_flags,
+                .soname = lib ? TAKE_PTR(lib->soname) : NULL,
+                .ld_flags = lib ? lib->ld_flags : 0,
         };
         if (st) {
                 op.mode = st->st_mode;
@@ -179,6 +196,39 @@ static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_ty
                 return oih_error_set(err, ENOMEM, "out of memory");
         }
         return plan_add_op(p, &op, err);
+}
+
+static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_type type, enum oih_kind kind,
+                  const char *source, const char *target, const struct stat *st, unsigned mount_flags,
+                  oih_error **err)
+{
+        return add_op_full(p, c, type, kind, source, target, st, mount_flags, NULL, err);
+}
+
+/* Reads the library's soname and kind from its ELF file. A file the hook cannot describe is no error:
+ * ldconfig, which then refreshes the cache, decides what it is. */
+static int read_library_facts(const char *path, struct library_facts *ret)
+{
+        struct oih_elf_library lib = {};
+
+        *ret = (struct library_facts){};
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        int r = fd < 0 ? negative_errno() : oih_elf_library_read(fd, &lib);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_debug("\"%s\": %s: ldconfig will refresh the ld cache", path,
+                          r == -ENOEXEC ? "not an ELF library" : strerror(-r));
+                return 0;
+        }
+        if (oih_ldso_cache_flags(lib.machine, lib.elf_class, &ret->ld_flags) < 0)
+                log_debug(
+                        "\"%s\": a library of ELF machine %u, class %u: ldconfig will refresh the ld cache",
+                        path, lib.machine, lib.elf_class);
+        else
+                ret->soname = TAKE_PTR(lib.soname);
+        oih_elf_library_done(&lib);
+        return 0;
 }
 
 /* A host path that is not there: dropped for an optional entry, an error for any other. */
@@ -295,8 +345,15 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
                 goto finish;
         }
 
-        r = add_op(p, c, c->inject == OIH_INJECT_COPY ? OIH_OP_COPY : OIH_OP_BIND, e->kind, h, t, &st,
-                   OIH_MOUNT_FILE_DEFAULTS, err);
+        struct library_facts lib;
+        r = read_library_facts(h, &lib);
+        if (r < 0) {
+                r = oih_error_set(err, ENOMEM, "out of memory");
+                goto finish;
+        }
+        r = add_op_full(p, c, c->inject == OIH_INJECT_COPY ? OIH_OP_COPY : OIH_OP_BIND, e->kind, h, t, &st,
+                        OIH_MOUNT_FILE_DEFAULTS, &lib, err);
+        free(lib.soname);
         for (size_t i = n_links; r >= 0 && i > 0; i--)
                 r = add_op(p, c, OIH_OP_SYMLINK, e->kind, links[i - 1].text, links[i - 1].target, NULL, 0,
                            err);
@@ -478,16 +535,149 @@ static int library_dirs(const struct oih_plan *p, char ***ret)
         return 0;
 }
 
+static struct oih_op *op_at(struct oih_plan *p, const char *target)
+{
+        for (size_t i = 0; i < p->n; i++)
+                if (streq_ptr(p->ops[i].target, target))
+                        return &p->ops[i];
+        return NULL;
+}
+
+static int add_ld_entry(struct oih_op *ld, const char *soname, const char *path, int32_t flags)
+{
+        for (size_t i = 0; i < ld->n_ld_entries; i++)
+                if (streq(ld->ld_entries[i].soname, soname) && streq(ld->ld_entries[i].path, path))
+                        return 0;
+        struct oih_ld_entry *m = reallocarray(ld->ld_entries, ld->n_ld_entries + 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        ld->ld_entries = m;
+        m[ld->n_ld_entries] =
+                (struct oih_ld_entry){ .soname = strdup(soname), .path = strdup(path), .flags = flags };
+        if (!m[ld->n_ld_entries].soname || !m[ld->n_ld_entries].path) {
+                free(m[ld->n_ld_entries].soname);
+                free(m[ld->n_ld_entries].path);
+                return -ENOMEM;
+        }
+        ld->n_ld_entries++;
+        return 0;
+}
+
+/* Adds the link `path` -> `text` that ldconfig would make: of two libraries with one soname in one folder,
+ * the newest version ("libfoo.so.1.10" over "libfoo.so.1.9"). implied/n_implied: the links made so far. */
+static int add_soname_link(struct oih_plan *p, const struct oih_op *lib, const char *path, const char *text,
+                           size_t **implied, size_t *n_implied)
+{
+        struct oih_op *there = op_at(p, path);
+        if (there) {
+                for (size_t i = 0; i < *n_implied; i++)
+                        if (&p->ops[(*implied)[i]] == there && oih_ldso_libcmp(text, there->source) > 0) {
+                                char *t = strdup(text);
+                                if (!t)
+                                        return -ENOMEM;
+                                free(there->source);
+                                there->source = t;
+                        }
+                /* A link or the library itself, named so by a config: ld.so finds it there. */
+                return there->type == OIH_OP_SYMLINK || there->type == OIH_OP_BIND ||
+                                       there->type == OIH_OP_COPY
+                               ? 0
+                               : -EEXIST;
+        }
+
+        size_t *m = reallocarray(*implied, *n_implied + 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        *implied = m;
+        struct oih_op op = {
+                .type = OIH_OP_SYMLINK,
+                .kind = OIH_KIND_LIBRARY,
+                .config = strdup(lib->config),
+                .source = strdup(text),
+                .target = strdup(path),
+        };
+        struct oih_op *ops = reallocarray(p->ops, p->n + 1, sizeof(*ops));
+        if (!op.config || !op.source || !op.target || !ops) {
+                if (ops)
+                        p->ops = ops;
+                op_done(&op);
+                return -ENOMEM;
+        }
+        p->ops = ops;
+        m[(*n_implied)++] = p->n;
+        p->ops[p->n++] = op;
+        return 0;
+}
+
+/*
+ * What ldconfig would do for the injected libraries, planned in ld: each library's entry in the ld cache,
+ * and its soname link where no config made one. ld->ld_merge stays false when a library is one the hook
+ * cannot describe to ld.so: then ldconfig does it all.
+ */
+static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
+{
+        _cleanup_free_ size_t *implied = NULL;
+        size_t n_implied = 0, n = p->n;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                if (o->kind != OIH_KIND_LIBRARY || (o->type != OIH_OP_BIND && o->type != OIH_OP_COPY))
+                        continue;
+                const char *name = path_basename(o->target);
+                if (!oih_ldso_cache_name_ok(name))
+                        continue; /* ldconfig leaves it out too */
+                if (o->ld_flags == 0)
+                        return 0;
+                const char *soname = o->soname ?: name;
+                _cleanup_free_ char *dir = path_dirname(o->target);
+                _cleanup_free_ char *link = dir ? path_join(dir, soname) : NULL;
+                if (!link)
+                        return -ENOMEM;
+                int32_t flags = o->ld_flags;
+                if (!streq(soname, name)) {
+                        _cleanup_free_ char *text = strdup(name);
+                        if (!text)
+                                return -ENOMEM;
+                        int r = add_soname_link(p, o, link, text, &implied, &n_implied);
+                        if (r == -EEXIST)
+                                return 0; /* something else is planned there: ldconfig sorts it out */
+                        if (r < 0)
+                                return r;
+                }
+                if (add_ld_entry(ld, soname, link, flags) < 0)
+                        return -ENOMEM;
+        }
+        ld->ld_merge = true;
+        return 0;
+}
+
 int oih_plan_finish(struct oih_plan *p)
 {
         _cleanup_strv_free_ char **dirs = NULL;
         if (library_dirs(p, &dirs) < 0)
                 return -ENOMEM;
 
-        size_t n = p->n + (dirs ? 1 : 0);
+        struct oih_op ld = { .type = OIH_OP_LDCACHE, .kind = OIH_KIND_LIBRARY };
+        if (dirs) {
+                int r = plan_ld_entries(p, &ld);
+                if (r < 0) {
+                        op_done(&ld);
+                        return r;
+                }
+                if (!ld.ld_merge) {
+                        /* Entries planned before a library the hook cannot describe: ldconfig does them. */
+                        op_done(&ld);
+                        ld = (struct oih_op){ .type = OIH_OP_LDCACHE, .kind = OIH_KIND_LIBRARY };
+                }
+                ld.dirs = TAKE_PTR(dirs);
+        }
+
+        size_t n = p->n + (ld.dirs ? 1 : 0);
         struct oih_op *sorted = calloc(n ?: 1, sizeof(*sorted));
-        if (!sorted)
+        if (!sorted) {
+                op_done(&ld);
                 return -ENOMEM;
+        }
 
         /* A stable sort by type: within a type, the order of the configs and of their entries. */
         size_t k = 0;
@@ -495,10 +685,8 @@ int oih_plan_finish(struct oih_plan *p)
                 for (size_t i = 0; i < p->n; i++)
                         if (p->ops[i].type == t)
                                 sorted[k++] = p->ops[i];
-        if (dirs)
-                sorted[k++] = (struct oih_op){ .type = OIH_OP_LDCACHE,
-                                               .kind = OIH_KIND_LIBRARY,
-                                               .dirs = TAKE_PTR(dirs) };
+        if (ld.dirs)
+                sorted[k++] = ld;
 
         free(p->ops);
         p->ops = sorted;

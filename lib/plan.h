@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -24,6 +25,13 @@ enum oih_op_type {
         _OIH_OP_MAX,
 };
 
+/* LDCACHE: an injected library as ld.so's cache lists it. */
+struct oih_ld_entry {
+        char *soname;  /* the name ld.so looks up */
+        char *path;    /* the library in the container, by its soname */
+        int32_t flags; /* ld.so's type flags */
+};
+
 struct oih_op {
         enum oih_op_type type;
         enum oih_kind kind; /* the config list it came from */
@@ -38,6 +46,18 @@ struct oih_op {
         gid_t gid;
         unsigned mount_flags; /* MOUNT and BIND: OIH_MOUNT_* */
         char **dirs;          /* LDCACHE: container folders that hold injected libraries */
+
+        /* BIND and COPY of a library: what its ELF file says (soname NULL: it has none, ld.so knows it by
+         * its file name); ld_flags 0: a file the hook cannot describe to ld.so (not ELF, or a kind of
+         * library it does not know), which leaves the ld cache to ldconfig. */
+        char *soname;
+        int32_t ld_flags;
+
+        /* LDCACHE: when ld_merge, the entries to merge into the image's ld.so.cache (ldconfig runs only if
+         * the image has none, or one this hook cannot read); otherwise ldconfig runs. */
+        bool ld_merge;
+        struct oih_ld_entry *ld_entries;
+        size_t n_ld_entries;
 };
 
 struct oih_plan {

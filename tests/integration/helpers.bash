@@ -27,8 +27,9 @@ remove_test_root() {
     rm -rf "$OIH_T"
 }
 
-# make_rootfs DIR glibc|static: busybox (static) with its applets; with glibc, the host's loader and
-# libc too, which makes a glibc image (ld-linux present, no ld.so.cache yet).
+# make_rootfs DIR glibc|glibc-cache|static: busybox (static) with its applets; with glibc, the host's
+# loader and libc too, which makes a glibc image (ld-linux present, no ld.so.cache yet); glibc-cache adds
+# the ld.so.cache the host's ldconfig makes for it, as a distribution's image has.
 make_rootfs() {
     local dir=$1 kind=$2
     mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,tmp,opt,usr/bin,usr/lib,lib,root}
@@ -38,10 +39,16 @@ make_rootfs() {
     done
     echo "root:x:0:0:root:/root:/bin/sh" >"$dir/etc/passwd"
     echo "root:x:0:" >"$dir/etc/group"
-    if [ "$kind" = glibc ]; then
+    if [ "$kind" = glibc ] || [ "$kind" = glibc-cache ]; then
         mkdir -p "$dir/lib64" "$dir/lib/x86_64-linux-gnu"
         cp /lib64/ld-linux-x86-64.so.2 "$dir/lib64/"
         cp /lib/x86_64-linux-gnu/libc.so.6 "$dir/lib/x86_64-linux-gnu/"
+    fi
+    if [ "$kind" = glibc-cache ]; then
+        mkdir -p "$dir/etc/ld.so.conf.d"
+        echo "include /etc/ld.so.conf.d/*.conf" >"$dir/etc/ld.so.conf"
+        echo /lib/x86_64-linux-gnu >"$dir/etc/ld.so.conf.d/x86_64-linux-gnu.conf"
+        ldconfig -r "$dir"
     fi
 }
 
@@ -79,7 +86,7 @@ write_injtest_config() {
 }"
 }
 
-# new_bundle NAME glibc|static [bundle.py options...]: a fresh copy of a rootfs in $OIH_T/b/NAME.
+# new_bundle NAME glibc|glibc-cache|static [bundle.py options...]: a fresh copy of a rootfs in $OIH_T/b/NAME.
 new_bundle() {
     local name=$1 kind=$2
     shift 2

@@ -124,6 +124,37 @@ check_outcome() {
     check_outcome
 }
 
+@test "hostile: an ld.so.cache that is a FIFO is never opened" {
+    # A writer blocks until someone opens the FIFO for reading: if the hook did, the marker appears.
+    rm -f "$R/etc/ld.so.cache"
+    mkfifo "$R/etc/ld.so.cache"
+    (timeout 30 sh -c "echo x >'$R/etc/ld.so.cache'; touch '$OIH_T/fifo-opened'" &)
+    run_runc "oih-h$BATS_TEST_NUMBER"
+    check_outcome
+    [ "$status" -eq 0 ]
+    sleep 0.2
+    [ ! -e "$OIH_T/fifo-opened" ]
+}
+
+@test "hostile: an ld.so.cache that is no cache, or a damaged one, leaves the work to ldconfig" {
+    for content in passwd damaged; do
+        rm -f "$R/etc/ld.so.cache"
+        if [ "$content" = passwd ]; then
+            ln -s passwd "$R/etc/ld.so.cache"
+        else
+            # A real cache whose entry count runs past the end of the file.
+            ldconfig -r "$R" -C /etc/ld.so.cache
+            printf '\xff\xff\xff\x7f' | dd of="$R/etc/ld.so.cache" bs=1 seek=20 conv=notrunc status=none
+        fi
+        cp "$R/etc/passwd" "$OIH_T/passwd-before"
+        run_runc "oih-h$BATS_TEST_NUMBER"
+        check_outcome
+        [ "$status" -eq 0 ]
+        cmp "$R/etc/passwd" "$OIH_T/passwd-before"
+        [[ "$output" == *"bin: injtest library loaded"* ]]
+    done
+}
+
 @test "hostile: the image's own ldconfig is never run" {
     for p in /sbin/ldconfig /sbin/ldconfig.real /usr/sbin/ldconfig /bin/ldconfig; do
         mkdir -p "$R$(dirname "$p")"

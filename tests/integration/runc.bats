@@ -48,6 +48,53 @@ container_env() {
     [ "$(readlink "$BUNDLE/rootfs$INJ/lib/libinjtest.so.1")" = libinjtest.so.1.2.3 ]
 }
 
+@test "runc: an image's own ld.so.cache gets the injected library added, and ldconfig does not run" {
+    new_bundle cached glibc-cache --cmd "$SEE" $(container_env) --env OCI_INJTEST=1 --hook "$(hook_arg)"
+    # ldconfig writes its aux-cache when this folder exists: it tells whether ldconfig ran.
+    mkdir -p "$BUNDLE/rootfs/var/cache/ldconfig"
+    run_runc oih-cached
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"bin: injtest library loaded"* ]]
+    [ ! -e "$BUNDLE/rootfs/var/cache/ldconfig/aux-cache" ]
+    run ldconfig -p -C "$BUNDLE/rootfs/etc/ld.so.cache"
+    echo "$output"
+    [[ "$output" == *"libinjtest.so.1 (libc6,x86-64) => $INJ/lib/libinjtest.so.1"* ]]
+    [[ "$output" == *"libc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6"* ]]
+    grep -qx "$INJ/lib" "$BUNDLE/rootfs/etc/ld.so.conf.d/000-oci-injector-hook.conf"
+
+    # runc keeps the root: the next start finds the library listed and leaves the cache as it is.
+    local sum
+    sum=$(sha256sum <"$BUNDLE/rootfs/etc/ld.so.cache")
+    run_runc oih-cached
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"bin: injtest library loaded"* ]]
+    [ "$(sha256sum <"$BUNDLE/rootfs/etc/ld.so.cache")" = "$sum" ]
+}
+
+@test "runc: an image without an ld.so.cache gets one from ldconfig, confined" {
+    new_bundle nocache glibc --cmd "$SEE" $(container_env) --env OCI_INJTEST=1 --hook "$(hook_arg)"
+    mkdir -p "$BUNDLE/rootfs/var/cache/ldconfig"
+    run_runc oih-nocache
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"bin: injtest library loaded"* ]]
+    [ -e "$BUNDLE/rootfs/var/cache/ldconfig/aux-cache" ]
+}
+
+@test "runc: a library named by its file, not its soname, gets the soname link ldconfig would make" {
+    write_config 55-realname.json "{\"activation_flag\": \"OCI_REALNAME\", \"binaries\": [\"$INJ/bin/injtest\"], \"libraries\": [\"$INJ/lib/libinjtest.so.1.2.3\"]}"
+    for kind in glibc-cache glibc; do
+        new_bundle "realname-$kind" "$kind" --cmd "$SEE" $(container_env) --env OCI_REALNAME=1 --hook "$(hook_arg)"
+        run_runc "oih-realname-$kind"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"bin: injtest library loaded"* ]]
+        [ "$(readlink "$BUNDLE/rootfs$INJ/lib/libinjtest.so.1")" = libinjtest.so.1.2.3 ]
+    done
+    rm -f "$OIH_T/conf/55-realname.json"
+}
+
 @test "runc: without the variable nothing is injected" {
     local before
     before=$(host_mounts)

@@ -665,6 +665,86 @@ static void test_glob_consistency(void)
         oih_config_free(c);
 }
 
+static void copy_to(const char *from, const char *to)
+{
+        _cleanup_free_ char *cmd = NULL;
+        if (asprintf(&cmd, "cp '%s' '%s'", from, to) < 0 || system(cmd) != 0)
+                tap_bail(to);
+}
+
+/* What ldconfig would do, planned: soname links the configs did not make, and the ld cache's entries. */
+static void test_ld_entries(void)
+{
+        const char *libinjtest = getenv("OIH_TEST_LIBINJTEST");
+        if (!libinjtest) {
+                ok(false, "OIH_TEST_LIBINJTEST names the test library");
+                return;
+        }
+        if (mkdir(at("lib3"), 0755) < 0)
+                tap_bail("mkdir");
+        copy_to(libinjtest, at("lib3/libinjtest.so.1.2.3"));
+        copy_to(libinjtest, at("lib3/libinjtest.so.1.10.0"));
+        copy_to(libinjtest, at("lib3/notalib.so.1"));
+
+        struct oih_config *c = config("/c/ld.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                                      at("lib3/libinjtest.so.1.2.3"));
+        struct oih_plan *p = plan1(c, NULL);
+        const struct oih_op *b = find(p, OIH_OP_BIND, at("lib3/libinjtest.so.1.2.3"));
+        ok(b && streq_ptr(b->soname, "libinjtest.so.1") && b->ld_flags == 0x0303,
+           "a library's soname and ld.so flags are read from its ELF file");
+        const struct oih_op *l = find(p, OIH_OP_SYMLINK, at("lib3/libinjtest.so.1"));
+        ok(l && streq(l->source, "libinjtest.so.1.2.3") && streq(l->config, "/c/ld.json"),
+           "named by its file, it gets the soname link ldconfig would make");
+        const struct oih_op *ld = ldcache(p);
+        ok(ld && ld->ld_merge && ld->n_ld_entries == 1 &&
+                   streq(ld->ld_entries[0].soname, "libinjtest.so.1") &&
+                   streq(ld->ld_entries[0].path, at("lib3/libinjtest.so.1")) &&
+                   ld->ld_entries[0].flags == 0x0303,
+           "the ld cache step has its entry: soname, soname link, flags");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        /* Two versions with one soname in one folder: the link goes to the newest, as ldconfig's does; one
+         * entry. A file ldconfig would not list (not lib*.so*) gets no entry. */
+        c = config("/c/ld.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\", \"%s\", \"%s\"]}",
+                   at("lib3/libinjtest.so.1.10.0"), at("lib3/libinjtest.so.1.2.3"), at("lib3/notalib.so.1"));
+        p = plan1(c, NULL);
+        l = find(p, OIH_OP_SYMLINK, at("lib3/libinjtest.so.1"));
+        is_str(l ? l->source : NULL, "libinjtest.so.1.10.0", "the soname link goes to the newest version");
+        ld = ldcache(p);
+        ok(ld && ld->ld_merge && ld->n_ld_entries == 1, "one entry for the two, none for notalib.so.1");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        /* A library named by its soname link: the config's link, no second one. */
+        if (symlink("libinjtest.so.1.2.3", at("lib3/libinjtest.so.1")) < 0)
+                tap_bail("symlink");
+        c = config("/c/ld.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                   at("lib3/libinjtest.so.1"));
+        p = plan1(c, NULL);
+        ok(p && count(p, OIH_OP_SYMLINK) == 1 && count(p, OIH_OP_BIND) == 1,
+           "named by its soname link: one link, one bind");
+        ld = ldcache(p);
+        ok(ld && ld->ld_merge && ld->n_ld_entries == 1 &&
+                   streq(ld->ld_entries[0].path, at("lib3/libinjtest.so.1")),
+           "and its entry");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        /* One library the hook cannot describe (not ELF): ldconfig refreshes the cache, nothing is merged.
+         */
+        c = config("/c/ld.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\", \"%s\"]}",
+                   at("lib3/libinjtest.so.1.2.3"), at("lib/libfoo.so.1.2.3"));
+        p = plan1(c, NULL);
+        ld = ldcache(p);
+        ok(ld && !ld->ld_merge && ld->n_ld_entries == 0 && strv_length(ld->dirs) == 2,
+           "with a library that is no ELF file, the ld cache is ldconfig's to refresh");
+        b = find(p, OIH_OP_BIND, at("lib/libfoo.so.1.2.3"));
+        ok(b && !b->soname && b->ld_flags == 0, "that library has no soname or flags in the plan");
+        oih_plan_free(p);
+        oih_config_free(c);
+}
+
 int main(void)
 {
         if (geteuid() != 0)
@@ -678,6 +758,7 @@ int main(void)
         test_duplicates();
         test_glob_consistency();
         test_print();
+        test_ld_entries();
         tmpdir_remove(H);
         return tap_finish();
 }
