@@ -835,6 +835,20 @@ static int print_json(const struct oih_plan *p, FILE *out)
                                 oih_json_write_string(w, *d);
                         oih_json_write_array_close(w);
                 }
+                if (o->type == OIH_OP_LDCACHE) {
+                        /* What goes into the image's ld.so.cache; "merge": false, ldconfig does it all. */
+                        oih_json_write_string(w, "merge");
+                        oih_json_write_boolean(w, o->ld_merge);
+                        oih_json_write_string(w, "entries");
+                        oih_json_write_array_open(w);
+                        for (size_t k = 0; k < o->n_ld_entries; k++) {
+                                oih_json_write_object_open(w);
+                                oih_json_write_pair(w, "soname", o->ld_entries[k].soname);
+                                oih_json_write_pair(w, "path", o->ld_entries[k].path);
+                                oih_json_write_object_close(w);
+                        }
+                        oih_json_write_array_close(w);
+                }
                 oih_json_write_object_close(w);
         }
         oih_json_write_array_close(w);

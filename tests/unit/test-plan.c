@@ -701,6 +701,19 @@ static void test_ld_entries(void)
                    streq(ld->ld_entries[0].path, at("lib3/libinjtest.so.1")) &&
                    ld->ld_entries[0].flags == 0x0303,
            "the ld cache step has its entry: soname, soname link, flags");
+        _cleanup_free_ char *json = print(p, true);
+        _cleanup_json_ oih_json *j = NULL;
+        const oih_json *ops = json && oih_json_parse(json, strlen(json), &j, NULL) == 0
+                                      ? oih_json_object_get(j, "operations")
+                                      : NULL;
+        const oih_json *o = oih_json_array_at(ops, oih_json_length(ops) - 1);
+        const oih_json *entry = oih_json_array_at(oih_json_object_get(o, "entries"), 0);
+        bool merge = false;
+        ok(oih_json_boolean(oih_json_object_get(o, "merge"), &merge) && merge &&
+                   streq_ptr(oih_json_string(oih_json_object_get(entry, "soname")), "libinjtest.so.1") &&
+                   streq_ptr(oih_json_string(oih_json_object_get(entry, "path")),
+                             at("lib3/libinjtest.so.1")),
+           "plan --json shows the merge and its entries");
         oih_plan_free(p);
         oih_config_free(c);
 
