@@ -195,6 +195,7 @@ int main(void)
         }
 
         /* The image's cache: ldconfig of the image's folders only. */
+        free(cmd);
         if (asprintf(&cmd, "%s -r %s -C /etc/image.cache", ldconfig, root) < 0)
                 tap_bail("asprintf");
         is_int(run(cmd), 0, "ldconfig makes the image's cache");
