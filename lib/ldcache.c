@@ -215,23 +215,17 @@ static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_
         return read_root_file_max(rootfd, path, 1024 * 1024, ret, ret_len);
 }
 
-int oih_ldcache_merge(struct oih_place *p, const struct oih_ld_entry *entries, size_t n)
+int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *entries, size_t n)
 {
-        _cleanup_free_ struct oih_ldso_cache_entry *e = calloc(n ?: 1, sizeof(*e));
         _cleanup_free_ char *old = NULL;
         _cleanup_free_ void *merged = NULL;
         size_t len, merged_len;
-
-        if (!e)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                e[i] = (struct oih_ldso_cache_entry){ entries[i].soname, entries[i].path, entries[i].flags };
 
         /* A distribution's cache is well below a MiB; anything near this is not one to merge into. */
         int r = read_root_file_max(p->rootfd, OIH_LDSO_CACHE_FILE, 64 * 1024 * 1024, &old, &len);
         if (r < 0)
                 return r == -EBADF || r == -EFBIG ? -EPROTONOSUPPORT : r;
-        r = oih_ldso_cache_merge(old, len, e, n, &merged, &merged_len);
+        r = oih_ldso_cache_merge(old, len, entries, n, &merged, &merged_len);
         if (r < 0)
                 return r;
         if (!merged) {

@@ -40,7 +40,7 @@ int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err);
  * replaces any: atomically, and put back on rollback. -ENOENT: the image has no cache; -EPROTONOSUPPORT:
  * one this hook cannot merge into. Either way the caller runs ldconfig.
  */
-int oih_ldcache_merge(struct oih_place *p, const struct oih_ld_entry *entries, size_t n);
+int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *entries, size_t n);
 
 /* Runs ldconfig_fd confined to the root, as the container's root user `owner`. */
 int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err);

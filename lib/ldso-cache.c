@@ -297,7 +297,10 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
         }
         qsort(a, n, sizeof(*a), added_cmp);
 
-        /* Count what stays of the old entries, to lay the file out. */
+        /* Which old entries stay, and how many, to lay the file out. */
+        _cleanup_free_ bool *dropped = calloc(c.nlibs ?: 1, sizeof(*dropped));
+        if (!dropped)
+                return -ENOMEM;
         size_t kept = 0, present = 0;
         bool first = true; /* no old entry of the image's comes before this one with its soname */
         for (size_t i = 0; i < c.nlibs; i++) {
@@ -305,6 +308,7 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
                 if (i > 0 && oih_ldso_libcmp(old_key(&c, i - 1), key) != 0)
                         first = true;
                 struct added *same = replaced(a, n, key, old_value(&c, i), entry_at(&c, i));
+                dropped[i] = same;
                 if (!same) {
                         kept++;
                         first = false;
@@ -361,7 +365,7 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
                 const char *key = old_key(&c, i);
                 for (; j < n && oih_ldso_libcmp(a[j].e->soname, key) >= 0; j++, e += ENTRY_SIZE)
                         put_entry(e, a[j].e->flags, a[j].key, a[j].value, NULL);
-                if (replaced(a, n, key, old_value(&c, i), o))
+                if (dropped[i])
                         continue;
                 int32_t flags;
                 memcpy(&flags, o + E_FLAGS, sizeof(flags));

@@ -28,9 +28,9 @@
 #include <stdint.h>
 
 struct oih_ldso_cache_entry {
-        const char *soname; /* the key ld.so looks up */
-        const char *path;   /* the library in the container, by its soname link */
-        int32_t flags;      /* ld.so's type flags, oih_ldso_cache_flags() */
+        char *soname;  /* the key ld.so looks up */
+        char *path;    /* the library in the container, by its soname link */
+        int32_t flags; /* ld.so's type flags, oih_ldso_cache_flags() */
 };
 
 /* glibc's order of library names: digit runs compare as numbers ("libfoo.so.10" > "libfoo.so.9"). */

@@ -548,12 +548,13 @@ static int add_ld_entry(struct oih_op *ld, const char *soname, const char *path,
         for (size_t i = 0; i < ld->n_ld_entries; i++)
                 if (streq(ld->ld_entries[i].soname, soname) && streq(ld->ld_entries[i].path, path))
                         return 0;
-        struct oih_ld_entry *m = reallocarray(ld->ld_entries, ld->n_ld_entries + 1, sizeof(*m));
+        struct oih_ldso_cache_entry *m = reallocarray(ld->ld_entries, ld->n_ld_entries + 1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
         ld->ld_entries = m;
-        m[ld->n_ld_entries] =
-                (struct oih_ld_entry){ .soname = strdup(soname), .path = strdup(path), .flags = flags };
+        m[ld->n_ld_entries] = (struct oih_ldso_cache_entry){ .soname = strdup(soname),
+                                                             .path = strdup(path),
+                                                             .flags = flags };
         if (!m[ld->n_ld_entries].soname || !m[ld->n_ld_entries].path) {
                 free(m[ld->n_ld_entries].soname);
                 free(m[ld->n_ld_entries].path);
@@ -635,10 +636,9 @@ static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
                         return -ENOMEM;
                 int32_t flags = o->ld_flags;
                 if (!streq(soname, name)) {
-                        _cleanup_free_ char *text = strdup(name);
-                        if (!text)
-                                return -ENOMEM;
-                        int r = add_soname_link(p, o, link, text, &implied, &n_implied);
+                        /* name and soname live in o's strings, which stay where they are when
+                         * add_soname_link() moves the operations: o does not. */
+                        int r = add_soname_link(p, o, link, name, &implied, &n_implied);
                         if (r == -EEXIST)
                                 return 0; /* something else is planned there: ldconfig sorts it out */
                         if (r < 0)

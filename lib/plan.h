@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "ldso-cache.h"
 
 /* Operations run in this order: modules before devices, folders before what goes into them. */
 enum oih_op_type {
@@ -23,13 +24,6 @@ enum oih_op_type {
         OIH_OP_COPY,    /* copy host file `source` to `target` */
         OIH_OP_LDCACHE, /* refresh the container's ld cache, searching `dirs` */
         _OIH_OP_MAX,
-};
-
-/* LDCACHE: an injected library as ld.so's cache lists it. */
-struct oih_ld_entry {
-        char *soname;  /* the name ld.so looks up */
-        char *path;    /* the library in the container, by its soname */
-        int32_t flags; /* ld.so's type flags */
 };
 
 struct oih_op {
@@ -56,7 +50,7 @@ struct oih_op {
         /* LDCACHE: when ld_merge, the entries to merge into the image's ld.so.cache (ldconfig runs only if
          * the image has none, or one this hook cannot read); otherwise ldconfig runs. */
         bool ld_merge;
-        struct oih_ld_entry *ld_entries;
+        struct oih_ldso_cache_entry *ld_entries; /* strings owned by the plan */
         size_t n_ld_entries;
 };
 
