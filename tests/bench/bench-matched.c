@@ -5,8 +5,9 @@
  * with its own soname and soname link, in one host folder), 5 binaries and 2 devices (/dev/fuse,
  * /dev/net/tun); ten more configs that nothing activates sit beside it. The container is a stand-in: a
  * process in a mount namespace of its own (and a devices cgroup of its own when the host has cgroup v1),
- * with a fresh copy of a glibc root (busybox-static, the host's ld-linux and libc, and the ld.so.cache the
- * host's ldconfig makes for it, as every glibc image has) for every round.
+ * with a root of its own for every round: a glibc root (busybox-static, the host's ld-linux and libc, and
+ * the ld.so.cache the host's ldconfig makes for it, as every glibc image has), its files hard-linked from a
+ * template and every round's root made before the first round is timed.
  *
  * Against the floor, measured alternately in the same run: in a fresh stand-in-like mount namespace, a
  * minimal C loop of 107 bare bind mounts (mount(MS_BIND) of each host file onto a target made
@@ -15,12 +16,14 @@
  * root without an ld.so.cache (where it runs ldconfig, confined, instead of adding to the image's cache),
  * and into a root without glibc (static busybox), where it has no ld cache to refresh. Every round is
  * checked: the hook exits 0, its binds are in the stand-in's mount table, the device nodes exist, and the
- * root's new ld.so.cache knows the libraries. Prints the medians, hook / floor, and the hook's peak RSS.
+ * root's new ld.so.cache knows the libraries. Prints the medians, hook / floor with the quartiles of the
+ * per-round ratio, and the hook's peak RSS (measured apart, through the static launcher peak-rss).
  *
  * Everything lives in a temporary folder in DIR (default /tmp): where the roots are changes the figure,
  * since the hook makes about 200 files in the root (mount points, library links) where the floor makes
- * the 100 links only (ldconfig does), its mount points being made beforehand. On ext4 with roots
- * removed round after round, each new inode costs a scan past recently deleted ones.
+ * the 100 links only (ldconfig does), its mount points being made beforehand. No root is removed while
+ * rounds are timed: on ext4 without a journal, each new inode costs a scan past recently deleted ones, which
+ * made the figure depend on the previous round's deletions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,29 +136,29 @@ static void make_fixture(const char *libinjtest, const char *injtest)
         tmpl = path_printf("%s/tmpl-static", dir);
         make_rootfs(tmpl, false);
         free(tmpl);
+}
+
+/* The root of one round, made before any round is timed: bundle NAME-ROUND with config.json and a root
+ * hard-linked from the template. No round removes anything, so none pays for an earlier round's deletions
+ * (on ext4 without a journal, each new inode scans past recently deleted ones). */
+static char *prepare(const char *name, int round, const char *tmpl)
+{
         static const char config_json[] =
                 "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"env\":[\"OCI_BENCH=1\"]},"
                 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}\n";
-        static const char *const bundles[] = { "b-hook", "b-nocache", "b-static", "b-floor" };
-        for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++) {
-                p = path_printf("%s/%s", dir, bundles[i]);
-                mkdir_p(p, 0755);
-                free(p);
-                p = path_printf("%s/%s/config.json", dir, bundles[i]);
-                write_text(p, config_json, 0644);
-                free(p);
-        }
-}
-
-/* A fresh copy of the template root in BUNDLE/rootfs; returns the root's path. */
-static char *fresh_root(const char *bundle, const char *tmpl)
-{
-        char *root = path_printf("%s/%s/rootfs", dir, bundle);
+        char *bundle = path_printf("%s-%d", name, round);
+        char *p = path_printf("%s/%s", dir, bundle);
+        mkdir_p(p, 0755);
+        free(p);
+        p = path_printf("%s/%s/config.json", dir, bundle);
+        write_text(p, config_json, 0644);
+        free(p);
+        p = path_printf("%s/%s/rootfs", dir, bundle);
         char *src = path_printf("%s/%s", dir, tmpl);
-        remove_tree(root);
-        copy_tree(src, root);
+        link_tree(src, p);
         free(src);
-        return root;
+        free(p);
+        return bundle;
 }
 
 /* Mounts in pid's mount table at or below root. */
@@ -192,25 +195,24 @@ static void check_cache(const char *root, const char *who)
         free(p);
 }
 
-/* One run of the hook on a fresh root and a fresh stand-in. */
-static double run_hook(const char *hook, const char *bundle, const char *tmpl, bool glibc, double *rss)
+/* One run of the hook on a prepared root and a fresh stand-in: timed, or (rss) its peak memory measured. */
+static double run_hook(const char *hook, const char *bundle, bool glibc, bool rss)
 {
         struct standin s;
-        char *root = fresh_root(bundle, tmpl);
+        char *root = path_printf("%s/%s/rootfs", dir, bundle);
         char *conf = path_printf("%s/conf", dir);
         char *state = path_printf("%s/%s/state.json", dir, bundle);
         char *err = path_printf("%s/%s/hook.stderr", dir, bundle);
         char *bdir = path_printf("%s/%s", dir, bundle);
         char *argv[] = { (char *)hook, (char *)"--config-dir", conf, NULL };
-        struct rusage ru;
-        int status;
+        int status = 0;
 
         standin_start(&s);
         char *text = path_printf("{\"ociVersion\": \"1.0.2\", \"id\": \"bench\", \"status\": \"created\", "
                                  "\"pid\": %d, \"bundle\": \"%s\"}",
                                  (int)s.pid, bdir);
         write_text(state, text, 0644);
-        double us = run_timed(argv, state, err, &ru, &status);
+        double us = rss ? peak_rss_kib(argv, state) : run_timed(argv, state, err, NULL, &status);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 char *msg = read_text(err, NULL);
                 bench_die("the hook failed (status 0x%x) on the matched path:\n%s", status, msg);
@@ -230,7 +232,6 @@ static double run_hook(const char *hook, const char *bundle, const char *tmpl, b
         if (glibc)
                 check_cache(root, "the hook");
         standin_stop(&s);
-        *rss = (double)ru.ru_maxrss;
         free(text);
         free(root);
         free(conf);
@@ -241,16 +242,16 @@ static double run_hook(const char *hook, const char *bundle, const char *tmpl, b
 }
 
 struct floor_result {
-        double binds_us, ldconfig_us, ldconfig_rss;
+        double binds_us, ldconfig_us;
         int failed; /* 0, or the step that failed */
 };
 
-/* The floor: fresh root with the targets made beforehand; in a fresh mount namespace, 107 binds, the
+/* The floor: a prepared root with the targets made beforehand; in a fresh mount namespace, 107 binds, the
  * ld.so.conf.d entry, ldconfig -r. Timed from the go to the child's report. */
-static double run_floor(struct floor_result *res, double *targets_us)
+static double run_floor(const char *bundle, struct floor_result *res, double *targets_us)
 {
         bench_check_interrupted();
-        char *root = fresh_root("b-floor", "tmpl-glibc");
+        char *root = path_printf("%s/%s/rootfs", dir, bundle);
         char *src[NBINDS], *dst[NBINDS];
         int k = 0;
 
@@ -316,12 +317,10 @@ static double run_floor(struct floor_result *res, double *targets_us)
                                 r.failed = 3;
                 }
                 if (!r.failed) {
-                        struct rusage ru;
                         int status;
-                        run_timed(ld_argv, NULL, NULL, &ru, &status);
+                        run_timed(ld_argv, NULL, NULL, NULL, &status);
                         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                                 r.failed = 4;
-                        r.ldconfig_rss = (double)ru.ru_maxrss;
                 }
                 double t2 = now_us();
                 r.binds_us = t1 - t0;
@@ -389,46 +388,73 @@ int main(int argc, char **argv)
 
         dir = bench_tmpdir_in(base);
         printf("[3] matched path: one config activating %d libraries, %d binaries, %d devices (and 10 "
-               "configs not activated), into a fresh glibc root and a fresh stand-in each round; "
+               "configs not activated), into a glibc root of its own and a fresh stand-in each round; "
                "in %s (%s)\n",
                NLIBS, NBINS, NDEVS, base, fs_name(dir));
         make_fixture(argv[2], argv[3]);
 
-        double *h = calloc((size_t)rounds, sizeof(double)), *hrss = calloc((size_t)rounds, sizeof(double));
-        double *s = calloc((size_t)rounds, sizeof(double)), *srss = calloc((size_t)rounds, sizeof(double));
+        /* Every root of every round first: 3 rounds to warm the caches, the timed ones, 5 for memory. */
+        enum { WARM = 3, MEMORY = 5 };
+        int total = WARM + rounds + MEMORY;
+        static const char *const names[] = { "hook", "nocache", "static", "floor" };
+        static const char *const templates[] = { "tmpl-glibc", "tmpl-nocache", "tmpl-static", "tmpl-glibc" };
+        char **bundles[4];
+        for (int v = 0; v < 4; v++) {
+                bundles[v] = calloc((size_t)total, sizeof(char *));
+                for (int i = 0; i < total; i++)
+                        bundles[v][i] = prepare(names[v], i, templates[v]);
+        }
+        sync();
+
+        double *h = calloc((size_t)rounds, sizeof(double)), *s = calloc((size_t)rounds, sizeof(double));
         double *f = calloc((size_t)rounds, sizeof(double)), *fb = calloc((size_t)rounds, sizeof(double));
-        double *fl = calloc((size_t)rounds, sizeof(double)), *frss = calloc((size_t)rounds, sizeof(double));
-        double *ft = calloc((size_t)rounds, sizeof(double)), *nc = calloc((size_t)rounds, sizeof(double));
-        double *ncrss = calloc((size_t)rounds, sizeof(double));
-        double rss;
+        double *fl = calloc((size_t)rounds, sizeof(double)), *ft = calloc((size_t)rounds, sizeof(double));
+        double *nc = calloc((size_t)rounds, sizeof(double)), *ratio = calloc((size_t)rounds, sizeof(double));
+        double targets;
         struct floor_result fr;
 
-        for (int i = 0; i < 3; i++) { /* warm the caches */
-                run_hook(argv[1], "b-hook", "tmpl-glibc", true, &rss);
-                run_hook(argv[1], "b-nocache", "tmpl-nocache", true, &rss);
-                run_hook(argv[1], "b-static", "tmpl-static", false, &rss);
-                run_floor(&fr, &rss);
+        for (int i = 0; i < WARM; i++) {
+                run_hook(argv[1], bundles[0][i], true, false);
+                run_hook(argv[1], bundles[1][i], true, false);
+                run_hook(argv[1], bundles[2][i], false, false);
+                run_floor(bundles[3][i], &fr, &targets);
         }
-        for (int i = 0; i < rounds; i++)
+        for (int i = 0; i < rounds; i++) {
+                int k = WARM + i;
                 for (int j = 0; j < 4; j++)
                         switch ((i + j) % 4) {
                         case 0:
-                                h[i] = run_hook(argv[1], "b-hook", "tmpl-glibc", true, &hrss[i]);
+                                h[i] = run_hook(argv[1], bundles[0][k], true, false);
                                 break;
                         case 1:
-                                f[i] = run_floor(&fr, &ft[i]);
+                                f[i] = run_floor(bundles[3][k], &fr, &ft[i]);
                                 fb[i] = fr.binds_us;
                                 fl[i] = fr.ldconfig_us;
-                                frss[i] = fr.ldconfig_rss;
                                 break;
                         case 2:
-                                nc[i] = run_hook(argv[1], "b-nocache", "tmpl-nocache", true, &ncrss[i]);
+                                nc[i] = run_hook(argv[1], bundles[1][k], true, false);
                                 break;
                         default:
-                                s[i] = run_hook(argv[1], "b-static", "tmpl-static", false, &srss[i]);
+                                s[i] = run_hook(argv[1], bundles[2][k], false, false);
                         }
+                ratio[i] = h[i] / f[i];
+        }
 
-        double mh = median(h, rounds), mf = median(f, rounds);
+        /* Memory, apart from the timed rounds: through the small launcher, so the figure is the hook's. */
+        double hrss[MEMORY], ncrss[MEMORY], srss[MEMORY], lrss[MEMORY];
+        for (int i = 0; i < MEMORY; i++) {
+                int k = WARM + rounds + i;
+                hrss[i] = run_hook(argv[1], bundles[0][k], true, true);
+                ncrss[i] = run_hook(argv[1], bundles[1][k], true, true);
+                srss[i] = run_hook(argv[1], bundles[2][k], false, true);
+                char *root = path_printf("%s/%s/rootfs", dir, bundles[3][k]);
+                char *ld_argv[] = { (char *)ldconfig, (char *)"-r", root, NULL };
+                lrss[i] = peak_rss_kib(ld_argv, NULL);
+                free(root);
+        }
+
+        double mh = median(h, rounds), mf = median(f, rounds), q1, q3;
+        quartiles(ratio, rounds, &q1, &q3);
         printf("    median of %d alternating rounds (each checked: binds in the stand-in's mount table, "
                "device nodes, ld.so.cache):\n",
                rounds);
@@ -439,22 +465,21 @@ int main(int argc, char **argv)
         double mt = median(ft, rounds);
         double mnc = median(nc, rounds);
         printf("    for information: hook into a glibc root without ld.so.cache (runs ldconfig, confined) "
-               "%.0f "
-               "us, %.2f of the floor; into a static root (no ld cache step) %.0f us; making the floor's %d "
-               "targets (folders, empty files; not in the floor) %.0f us\n",
+               "%.0f us, %.2f of the floor; into a static root (no ld cache step) %.0f us; making the "
+               "floor's "
+               "%d targets (folders, empty files; not in the floor) %.0f us\n",
                mnc, mnc / mf, median(s, rounds), NBINDS, mt);
         const char *fs = fs_name(dir);
-        printf("    ratio hook / floor (%s): %.2f (goal: at most 1.30); hook / (floor + making its "
-               "targets): "
-               "%.2f\n",
-               fs, mh / mf, mh / (mf + mt));
-        printf("[5] peak memory of the hook on the matched path (%s), median of %d wait4 ru_maxrss: %.0f "
-               "KiB\n"
-               "    (wait4 reports the larger of the hook and a child it waited for; for information: "
-               "ldconfig alone %.0f KiB, the hook running ldconfig %.0f KiB, into the static root %.0f "
-               "KiB)\n",
-               fs, rounds, median(hrss, rounds), median(frss, rounds), median(ncrss, rounds),
-               median(srss, rounds));
+        printf("    ratio hook / floor (%s): %.2f (goal: at most 1.30); per round: quartiles %.2f to %.2f; "
+               "hook / (floor + making its targets): %.2f\n",
+               fs, mh / mf, q1, q3, mh / (mf + mt));
+        printf("[5] peak memory of the hook on the matched path (%s), median of %d runs through a small "
+               "static "
+               "launcher: %.0f KiB\n"
+               "    (for information: ldconfig -r alone %.0f KiB, the hook running ldconfig %.0f KiB (the "
+               "larger of the two processes), into the static root %.0f KiB)\n",
+               fs, MEMORY, median(hrss, MEMORY), median(lrss, MEMORY), median(ncrss, MEMORY),
+               median(srss, MEMORY));
         if (keep) {
                 printf("fixture kept in %s (remove it by hand)\n", dir);
                 fflush(stdout);

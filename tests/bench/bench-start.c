@@ -34,8 +34,7 @@ int main(int argc, char **argv)
         char *hook[] = { argv[1], (char *)"--config-dir", conf, NULL };
         char *trivial[] = { argv[2], NULL };
         double *h = calloc((size_t)rounds, sizeof(double)), *t = calloc((size_t)rounds, sizeof(double));
-        double *rss = calloc((size_t)rounds, sizeof(double));
-        struct rusage ru;
+        double rss[20];
 
         for (int i = 0; i < 20; i++) { /* warm the caches */
                 run_timed(hook, state, NULL, NULL, NULL);
@@ -43,14 +42,21 @@ int main(int argc, char **argv)
         }
         for (int i = 0; i < rounds; i++) {
                 t[i] = run_timed(trivial, state, NULL, NULL, NULL);
-                h[i] = run_timed(hook, state, NULL, &ru, NULL);
-                rss[i] = (double)ru.ru_maxrss;
+                h[i] = run_timed(hook, state, NULL, NULL, NULL);
         }
+        for (int i = 0; i < 20; i++)
+                rss[i] = peak_rss_kib(hook, state);
         double mh = median(h, rounds), mt = median(t, rounds);
         printf("    median of %d alternating runs: hook %.0f us, trivial C program %.0f us "
                "(hook peak RSS %.0f KiB)\n",
-               rounds, mh, mt, median(rss, rounds));
-        printf("    ratio hook / trivial: %.2f (goal: at most 1.30)\n", mh / mt);
+               rounds, mh, mt, median(rss, 20));
+        double *ratio = calloc((size_t)rounds, sizeof(double)), q1, q3;
+        for (int i = 0; i < rounds; i++)
+                ratio[i] = h[i] / t[i];
+        quartiles(ratio, rounds, &q1, &q3);
+        printf("    ratio hook / trivial: %.2f (goal: at most 1.30); per pair of runs: quartiles %.2f to "
+               "%.2f\n",
+               mh / mt, q1, q3);
 
         if (keep) {
                 printf("fixture kept in %s (remove it by hand)\n", dir);

@@ -269,6 +269,7 @@ void copy_file(const char *src, const char *dst, mode_t mode)
 }
 
 static const char *tree_src, *tree_dst;
+static bool tree_link;
 
 static int copy_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -285,6 +286,9 @@ static int copy_one(const char *path, const struct stat *st, int type, struct FT
                 target[n] = 0;
                 if (symlink(target, dst) < 0)
                         bench_die("symlink %s:", dst);
+        } else if (type == FTW_F && S_ISREG(st->st_mode) && tree_link) {
+                if (link(path, dst) < 0)
+                        bench_die("link %s:", dst);
         } else if (type == FTW_F && S_ISREG(st->st_mode)) {
                 copy_file(path, dst, st->st_mode & 07777);
         } else
@@ -293,12 +297,23 @@ static int copy_one(const char *path, const struct stat *st, int type, struct FT
         return 0;
 }
 
-void copy_tree(const char *src, const char *dst)
+static void walk_tree(const char *src, const char *dst, bool link_files)
 {
         tree_src = src;
         tree_dst = dst;
+        tree_link = link_files;
         if (nftw(src, copy_one, 32, FTW_PHYS) != 0)
                 bench_die("cannot copy %s:", src);
+}
+
+void copy_tree(const char *src, const char *dst)
+{
+        walk_tree(src, dst, false);
+}
+
+void link_tree(const char *src, const char *dst)
+{
+        walk_tree(src, dst, true);
 }
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -486,6 +501,37 @@ double run_timed(char *const argv[], const char *stdin_path, const char *out_pat
         return b - a;
 }
 
+double peak_rss_kib(char *const argv[], const char *stdin_path)
+{
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0)
+                bench_die("readlink /proc/self/exe:");
+        self[n] = 0;
+        *strrchr(self, '/') = 0;
+        char *launcher = path_printf("%s/peak-rss", self);
+        static char *out_dir;
+        if (!out_dir)
+                out_dir = bench_tmpdir();
+        char *out = path_printf("%s/peak-rss.out", out_dir);
+        int count = 0;
+        while (argv[count])
+                count++;
+        char **full = calloc((size_t)count + 3, sizeof(char *));
+        full[0] = launcher;
+        full[1] = out;
+        memcpy(full + 2, argv, (size_t)count * sizeof(char *));
+        run_timed(full, stdin_path, NULL, NULL, NULL);
+        char *text = read_text(out, NULL);
+        double kib = atof(text);
+        unlink(out);
+        free(text);
+        free(full);
+        free(out);
+        free(launcher);
+        return kib;
+}
+
 static int cmp_double(const void *x, const void *y)
 {
         double a = *(const double *)x, b = *(const double *)y;
@@ -500,6 +546,16 @@ double median(const double *v, int n)
         double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
         free(c);
         return m;
+}
+
+void quartiles(const double *v, int n, double *ret_q1, double *ret_q3)
+{
+        double *c = malloc((size_t)n * sizeof(double));
+        memcpy(c, v, (size_t)n * sizeof(double));
+        qsort(c, (size_t)n, sizeof(double), cmp_double);
+        *ret_q1 = c[n / 4];
+        *ret_q3 = c[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1];
+        free(c);
 }
 
 /* The cgroup hierarchies a runtime would put a container in: v1 devices, and cgroup2 (hybrid or not). */

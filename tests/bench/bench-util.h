@@ -36,6 +36,9 @@ void mkdir_p(const char *path, mode_t mode);
 void copy_file(const char *src, const char *dst, mode_t mode);
 /* Copies a tree (folders, files, symlinks, modes) from src to dst, which must not exist. */
 void copy_tree(const char *src, const char *dst);
+/* The same, with hard links for the regular files: a root to work in costs its folders and links only. Fine
+ * where nothing writes into a file in place (the hook and ldconfig replace files by rename). */
+void link_tree(const char *src, const char *dst);
 /* Removes a tree; never crosses into another file system. */
 void remove_tree(const char *path);
 /* The name of the file system type path is on ("ext4", "tmpfs", ...). */
@@ -57,8 +60,14 @@ void make_rootfs(const char *dir, bool glibc);
 double run_timed(char *const argv[], const char *stdin_path, const char *out_path, struct rusage *ru,
                  int *status);
 
+/* The peak resident set of argv in KiB, measured through the small static launcher peak-rss (built beside
+ * the benchmarks): run_timed()'s ru_maxrss would count this benchmark program's own pages too. Not timed. */
+double peak_rss_kib(char *const argv[], const char *stdin_path);
+
 double now_us(void);
 double median(const double *v, int n);
+/* The lower and upper quartiles of v, for the spread of a figure. */
+void quartiles(const double *v, int n, double *ret_q1, double *ret_q3);
 
 /* A stand-in for a container: a child in its own mount namespace (mounts private), waiting. */
 struct standin {
