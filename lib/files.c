@@ -64,13 +64,37 @@ static int place_in(const struct oih_place *p, int dfd, const char *path, const 
                 goto fail;
         }
 
-        /* A filesystem without RENAME_EXCHANGE: replace, and the original cannot come back. */
-        log_debug("\"%s\": the filesystem cannot exchange names; replacing the original for good", path);
+        /*
+         * A filesystem without RENAME_EXCHANGE (NFS, most FUSE filesystems): the original is kept by a
+         * second name, a hard link, and the new one renamed over it. Both names stay in the same folder,
+         * as with an exchange, and rollback renames the kept one back. Where no hard link can be made
+         * either, the original could not come back on rollback: refuse.
+         */
+        log_debug("\"%s\": the filesystem cannot exchange names; keeping the original by a hard link", path);
+        char backup[32];
+        for (int tries = 0;; tries++) {
+                temp_name(backup);
+                r = linkat(dfd, name, dfd, backup, 0) < 0 ? negative_errno() : 0;
+                if (r != -EEXIST || tries >= 8)
+                        break;
+        }
+        if (r < 0) {
+                (void)unlinkat(dfd, tmp, 0);
+                return oih_error_set(
+                        p->err, EOPNOTSUPP,
+                        "%s%scannot replace \"%s\" in the container: its filesystem can neither "
+                        "exchange two names (RENAME_EXCHANGE) nor keep the original by a hard link "
+                        "(%s), so the original could not be put back if the injection failed; "
+                        "refusing: set \"container_path\" to a place where the image has nothing, "
+                        "or keep the container's root on a filesystem that can",
+                        p->label ?: "", p->label ? ": " : "", path, strerror(-r));
+        }
         if (renameat(dfd, tmp, dfd, name) < 0) {
                 r = negative_errno();
+                (void)unlinkat(dfd, backup, 0);
                 goto fail;
         }
-        return oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+        return oih_undo_add(p->undo, OIH_UNDO_REPLACED, path, backup, 0, 0);
 
 fail:
         (void)unlinkat(dfd, tmp, 0);

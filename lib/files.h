@@ -4,7 +4,8 @@
  * device node is made right there, exclusively (O_EXCL, symlinkat, mknodat: they never follow a link).
  * Where something is (a symlink to the host's /etc/shadow, say), the new one is made under a temporary
  * name in the same folder and renamed over it, so the original is replaced, never written through; it is
- * kept aside (RENAME_EXCHANGE) until the whole plan succeeded, and put back if it failed.
+ * kept aside (RENAME_EXCHANGE, or a hard link where the filesystem cannot exchange names) until the whole
+ * plan succeeded, and put back if it failed. Where it can do neither, replacing is refused.
  *
  * Files are made with the ids they must have (the caller runs with the container's root user as its
  * fsuid in a user namespace, and as root otherwise) and exact modes (execution runs with umask 0); an
