@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# Activation by the image itself (THREATS.md item 14): process.env holds the image's own ENV, so an image
+# Activation by the image itself (THREATS.md item 13): process.env holds the image's own ENV, so an image
 # built with `ENV OCI_INJTEST=1` activates the config with no -e at all. A host that registers the hook
 # with `--activation annotations` turns that off; an annotation still activates. Under podman, with an
 # image made by `podman import --change 'ENV ...'` and run without any -e.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# Roots on a filesystem without RENAME_EXCHANGE (THREATS.md item 17). The hook replaces an image's file
+# Roots on a filesystem without RENAME_EXCHANGE (THREATS.md item 16). The hook replaces an image's file
 # by making the new one under a temporary name and exchanging the two, keeping the original for rollback.
 # NFS and most FUSE filesystems refuse the exchange with EINVAL: there the original is kept by a hard link,
 # and where no hard link can be made either, replacing is refused.
