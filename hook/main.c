@@ -10,6 +10,7 @@
 #include "log.h"
 #include "cdi.h"
 #include "config-load.h"
+#include "match.h"
 #include "pipeline.h"
 #include "util.h"
 #include "validate.h"
@@ -34,6 +35,8 @@ struct args {
         char **folders;  /* ldcache */
         char **symlinks; /* ldcache: pairs of path and link text */
         bool json;
+        unsigned activation; /* OIH_ACTIVATION_* */
+        bool activation_given;
 };
 
 enum {
@@ -59,6 +62,9 @@ static void help(void)
                "  -t, --log-target TARGET stderr (default) or syslog\n"
                "  -m, --modules-dir DIR   where libkmod looks for kernel modules (default: the\n"
                "                          running kernel's /lib/modules folder)\n"
+               "  -a, --activation WAYS   what may activate a config on this host: env (the\n"
+               "                          container's environment, its image's ENV included),\n"
+               "                          annotations, or env,annotations (default); hook, plan\n"
                "  -b, --bundle DIR        plan: the container's bundle, instead of a state on stdin\n"
                "  -j, --json              plan: print the plan as JSON\n"
                "      --vendor NAME       cdi: the vendor of the CDI kind NAME/config\n"
@@ -112,6 +118,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 { "folder", required_argument, NULL, 'f' },
                 { "symlink", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
+                { "activation", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -121,7 +128,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         int c, r;
 
         /* A leading '-' returns operands in place (as option 1), whatever POSIXLY_CORRECT says. */
-        while ((c = getopt_long(argc, argv, "-c:l:t:b:m:jhV", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "-c:l:t:b:m:a:jhV", options, NULL)) >= 0) {
                 switch (c) {
                 case 1:
                         if (symlink_text) {
@@ -192,6 +199,13 @@ static int parse_args(int argc, char **argv, struct args *a)
                 case 'j':
                         a->json = true;
                         break;
+                case 'a':
+                        if (oih_activation_from_string(optarg, &a->activation) < 0)
+                                return usage_error(
+                                        "--activation \"%s\": give env, annotations or env,annotations",
+                                        optarg);
+                        a->activation_given = true;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -226,6 +240,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         if ((a->folders || a->symlinks) && a->command != COMMAND_LDCACHE)
                 return usage_error("%s is for the ldcache command", a->folders ? "--folder" : "--symlink");
 
+        if (a->activation_given && a->command != COMMAND_HOOK && a->command != COMMAND_PLAN)
+                return usage_error("--activation is for hook mode and the plan command");
         if ((a->bundle || a->json) && a->command != COMMAND_PLAN)
                 return usage_error("%s is for the plan command", a->bundle ? "--bundle" : "--json");
         return 1;
@@ -293,7 +309,7 @@ static int run_ldcache(char *const *folders, char *const *symlinks)
         return EXIT_SUCCESS;
 }
 
-static int run_plan(char *const *dirs, const char *bundle, bool json)
+static int run_plan(char *const *dirs, const char *bundle, unsigned activation, bool json)
 {
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_(oih_state_freep) struct oih_state *state = NULL;
@@ -308,7 +324,7 @@ static int run_plan(char *const *dirs, const char *bundle, bool json)
                         return EXIT_FAILURE;
                 }
         }
-        if (oih_print_container_plan(dirs, state, bundle, json, stdout, &err) < 0) {
+        if (oih_print_container_plan(dirs, state, bundle, activation, json, stdout, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -317,7 +333,9 @@ static int run_plan(char *const *dirs, const char *bundle, bool json)
 
 int main(int argc, char **argv)
 {
-        struct args a = { .log_level = OIH_LOG_WARNING, .log_target = OIH_LOG_STDERR };
+        struct args a = { .log_level = OIH_LOG_WARNING,
+                          .log_target = OIH_LOG_STDERR,
+                          .activation = OIH_ACTIVATION_DEFAULT };
         int r;
 
         /* Nothing the hook does depends on its environment, which the runtime (and through it, an
@@ -338,7 +356,7 @@ int main(int argc, char **argv)
                 r = run_validate(dirs, a.modules_dir);
                 break;
         case COMMAND_PLAN:
-                r = run_plan(dirs, a.bundle, a.json);
+                r = run_plan(dirs, a.bundle, a.activation, a.json);
                 break;
         case COMMAND_CDI:
                 r = run_cdi(dirs, a.vendor, a.cdi_version);
@@ -347,7 +365,8 @@ int main(int argc, char **argv)
                 r = run_ldcache(a.folders, a.symlinks);
                 break;
         default:
-                r = run_hook(&(struct oih_options){ .config_dirs = dirs, .modules_dir = a.modules_dir });
+                r = run_hook(&(struct oih_options){
+                        .config_dirs = dirs, .modules_dir = a.modules_dir, .activation = a.activation });
         }
 
         args_done(&a);

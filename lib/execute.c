@@ -220,6 +220,9 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
                         r = oih_error_set_errno(err, -r, "cannot write \"%s\"", OIH_LDSO_CACHE_FILE);
         }
         _cleanup_close_ int sealed = -1;
+        /* ldconfig writes its cache where the hook would: never into a volume. */
+        if (r >= 0 && (r = oih_place_check(&x->place, OIH_LDSO_CACHE_FILE)) < 0)
+                r = oih_error_set_errno(err, -r, "cannot open the folder of \"%s\"", OIH_LDSO_CACHE_FILE);
         if (r >= 0)
                 r = oih_ldconfig_seal(x->ldconfig_fd, &sealed, err);
         if (r >= 0)
@@ -234,10 +237,10 @@ static int do_op(struct execution *x, const struct oih_op *op, struct source *s,
         _cleanup_close_ int fd = -1;
         int r;
 
+        x->place.label = op->config; /* a refusal to write into a volume names it */
         switch (op->type) {
         case OIH_OP_MKDIR:
-                r = oih_root_mkdir_p(x->place.rootfd, op->target, op->mode & 07777, &x->place.owner,
-                                     oih_undo_created, &x->undo, &fd);
+                r = oih_place_dir(&x->place, op->target, op->mode & 07777, &fd);
                 return r < 0 ? op_error(err, op, r, "create folder") : 0;
         case OIH_OP_MOUNT:
         case OIH_OP_BIND:
@@ -396,10 +399,13 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
         x.place.undo = &x.undo;
         x.undo.rootfd = x.place.rootfd;
         r = oih_shared_mounts_read(&x.shared);
+        if (r >= 0)
+                r = oih_place_limit_mounts(&x.place, spec->tmpfs_mounts);
         if (r < 0) {
                 r = oih_error_set_errno(err, -r, "cannot read the container's mount table");
                 goto finish;
         }
+        x.place.err = err;
 
         /* In a user namespace, create everything as the container's root user: its filesystems (the /dev
          * tmpfs, at least) refuse files of a host user they cannot map, and it is all the hook needs. */

@@ -9,6 +9,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "util.h"
 
 /* Makes an object at dirfd/name, exclusively: -EEXIST when something is there. */
@@ -63,13 +64,37 @@ static int place_in(const struct oih_place *p, int dfd, const char *path, const 
                 goto fail;
         }
 
-        /* A filesystem without RENAME_EXCHANGE: replace, and the original cannot come back. */
-        log_debug("\"%s\": the filesystem cannot exchange names; replacing the original for good", path);
+        /*
+         * A filesystem without RENAME_EXCHANGE (NFS, most FUSE filesystems): the original is kept by a
+         * second name, a hard link, and the new one renamed over it. Both names stay in the same folder,
+         * as with an exchange, and rollback renames the kept one back. Where no hard link can be made
+         * either, the original could not come back on rollback: refuse.
+         */
+        log_debug("\"%s\": the filesystem cannot exchange names; keeping the original by a hard link", path);
+        char backup[32];
+        for (int tries = 0;; tries++) {
+                temp_name(backup);
+                r = linkat(dfd, name, dfd, backup, 0) < 0 ? negative_errno() : 0;
+                if (r != -EEXIST || tries >= 8)
+                        break;
+        }
+        if (r < 0) {
+                (void)unlinkat(dfd, tmp, 0);
+                return oih_error_set(
+                        p->err, EOPNOTSUPP,
+                        "%s%scannot replace \"%s\" in the container: its filesystem can neither "
+                        "exchange two names (RENAME_EXCHANGE) nor keep the original by a hard link "
+                        "(%s), so the original could not be put back if the injection failed; "
+                        "refusing: set \"container_path\" to a place where the image has nothing, "
+                        "or keep the container's root on a filesystem that can",
+                        p->label ?: "", p->label ? ": " : "", path, strerror(-r));
+        }
         if (renameat(dfd, tmp, dfd, name) < 0) {
                 r = negative_errno();
+                (void)unlinkat(dfd, backup, 0);
                 goto fail;
         }
-        return oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+        return oih_undo_add(p->undo, OIH_UNDO_REPLACED, path, backup, 0, 0);
 
 fail:
         (void)unlinkat(dfd, tmp, 0);
@@ -86,11 +111,228 @@ void oih_place_prepare(struct oih_place *p)
         (void)umask(p->umask);
 }
 
-void oih_place_done(struct oih_place *p)
+static void forget_cached(struct oih_place *p)
 {
         free(p->cached_dir);
         p->cached_dir = NULL;
         p->cached_fd = safe_close(p->cached_fd);
+}
+
+void oih_place_done(struct oih_place *p)
+{
+        forget_cached(p);
+        free(p->writable_mounts);
+        p->writable_mounts = NULL;
+        p->n_writable_mounts = 0;
+}
+
+static bool writable(const struct oih_place *p, uint64_t id)
+{
+        for (size_t i = 0; i < p->n_writable_mounts; i++)
+                if (p->writable_mounts[i] == id)
+                        return true;
+        return false;
+}
+
+static int add_writable(struct oih_place *p, uint64_t id)
+{
+        if (writable(p, id))
+                return 0;
+        uint64_t *m = reallocarray(p->writable_mounts, p->n_writable_mounts + 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        p->writable_mounts = m;
+        p->writable_mounts[p->n_writable_mounts++] = id;
+        return 0;
+}
+
+/* What the mount table says of the mounts that may be the container's own tmpfs. */
+struct mount_row {
+        uint64_t id, parent;
+        bool fresh_tmpfs; /* a tmpfs mounted whole: its root is the filesystem's */
+};
+
+struct mount_rows {
+        struct mount_row *rows;
+        size_t n;
+};
+
+static int collect_row(const struct oih_mount_entry *e, void *userdata)
+{
+        struct mount_rows *t = userdata;
+        struct mount_row *m = reallocarray(t->rows, t->n + 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        t->rows = m;
+        t->rows[t->n++] =
+                (struct mount_row){ .id = e->id,
+                                    .parent = e->parent,
+                                    .fresh_tmpfs = streq(e->fstype, "tmpfs") && streq(e->root, "/") };
+        return 0;
+}
+
+static const struct mount_row *find_row(const struct mount_rows *t, uint64_t id)
+{
+        for (size_t i = 0; i < t->n; i++)
+                if (t->rows[i].id == id)
+                        return &t->rows[i];
+        return NULL;
+}
+
+int oih_place_limit_mounts(struct oih_place *p, char *const *tmpfs_destinations)
+{
+        _cleanup_free_ uint64_t *candidates = NULL;
+        struct mount_rows table = {};
+        size_t n = 0;
+        uint64_t id;
+
+        int r = oih_fd_mount_id(p->rootfd, &id);
+        if (r < 0)
+                return r;
+        if ((r = add_writable(p, id)) < 0)
+                return r;
+        if (!tmpfs_destinations)
+                return 0;
+
+        /* What is mounted at each destination now: the spec's tmpfs, or what a later mount put on it. */
+        candidates = calloc(strv_length(tmpfs_destinations) ?: 1, sizeof(*candidates));
+        if (!candidates)
+                return -ENOMEM;
+        STRV_FOREACH (d, tmpfs_destinations) {
+                _cleanup_close_ int fd = -1;
+                if (oih_root_open(p->rootfd, *d, O_PATH | O_DIRECTORY, &fd) < 0 ||
+                    oih_fd_mount_id(fd, &candidates[n]) < 0)
+                        continue;
+                n++;
+        }
+
+        r = oih_mountinfo_foreach(collect_row, &table);
+        /*
+         * A tmpfs of the spec counts only where it is mounted whole, directly on the root's mount or on
+         * another such tmpfs. A volume bound over it (or over a folder above it) is the one the
+         * destination leads to, and sits on the tmpfs it hides or on the volume: never writable. The
+         * mounts are few; going over them until nothing changes settles /dev before /dev/shm.
+         */
+        for (bool changed = r >= 0; changed;) {
+                changed = false;
+                for (size_t i = 0; i < n && r >= 0; i++) {
+                        const struct mount_row *m = find_row(&table, candidates[i]);
+                        if (!m || !m->fresh_tmpfs || writable(p, m->id) || !writable(p, m->parent))
+                                continue;
+                        r = add_writable(p, m->id);
+                        changed = true;
+                }
+        }
+        free(table.rows);
+        return r < 0 ? r : 0;
+}
+
+/* The container path of the mount `id` (its mount point without the root's own path), or NULL. */
+struct mount_point_lookup {
+        uint64_t id;
+        const char *root;
+        char *found;
+};
+
+static int find_mount_point(const struct oih_mount_entry *e, void *userdata)
+{
+        struct mount_point_lookup *l = userdata;
+        if (e->id != l->id)
+                return 0;
+        const char *rest = startswith(e->mountpoint, l->root);
+        if (streq(l->root, "/"))
+                rest = e->mountpoint;
+        else if (rest && *rest != '/' && *rest)
+                rest = NULL;
+        l->found = strdup(rest ? (*rest ? rest : "/") : e->mountpoint);
+        return l->found ? 1 : -ENOMEM;
+}
+
+/* Refuses to put p->current into the container: the folder for it is on the mount `id`, a volume. */
+static int refuse(struct oih_place *p, uint64_t id)
+{
+        _cleanup_free_ char *root = NULL;
+        char fdlink[64];
+
+        snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", p->rootfd);
+        struct mount_point_lookup l = { .id = id, .root = readlink_malloc(fdlink, &root) >= 0 ? root : "/" };
+        (void)oih_mountinfo_foreach(find_mount_point, &l);
+        _cleanup_free_ char *volume = l.found;
+
+        return oih_error_set(
+                p->err, EXDEV,
+                "%s%scannot put \"%s\" into the container: it is inside the volume mounted at "
+                "\"%s\" (a host folder the container's user may not be allowed to write to), and "
+                "the hook creates files only on the container's own root and tmpfs mounts; %s",
+                p->label ?: "", p->label ? ": " : "", p->current ?: "?", volume ?: "?",
+                p->label ? "set \"container_path\" to a place outside the volume, or mount the "
+                           "volume elsewhere"
+                         : "mount the volume elsewhere");
+}
+
+/* Refuses work in folder dfd unless it is on a mount the hook may write to. */
+static int check_folder(struct oih_place *p, int dfd)
+{
+        uint64_t id;
+        int r = oih_fd_mount_id(dfd, &id);
+        if (r < 0)
+                return r;
+        return writable(p, id) ? 0 : refuse(p, id);
+}
+
+static int may_create(void *userdata, int dirfd)
+{
+        return check_folder(userdata, dirfd);
+}
+
+static int created(void *userdata, const char *path, bool directory)
+{
+        const struct oih_place *p = userdata;
+        return oih_undo_created(p->undo, path, directory);
+}
+
+int oih_place_dir(struct oih_place *p, const char *path, mode_t mode, int *ret_fd)
+{
+        _cleanup_close_ int fd = -1, up = -1;
+        uint64_t id, up_id;
+
+        p->current = path;
+        int r = oih_root_mkdir_checked(p->rootfd, path, mode, &p->owner, may_create, created, p, &fd);
+        if (r < 0)
+                return r;
+        if ((r = oih_fd_mount_id(fd, &id)) < 0)
+                return r;
+        if (!writable(p, id)) {
+                /* The folder may be the volume itself: what holds it then is the root, or the runtime's
+                 * tmpfs.
+                 * ".." from a mount's root leads to the folder it is mounted on, past any mounts in between.
+                 */
+                up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (up < 0)
+                        return negative_errno();
+                if ((r = oih_fd_mount_id(up, &up_id)) < 0)
+                        return r;
+                if (up_id == id || !writable(p, up_id))
+                        return refuse(p, id);
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int oih_place_check(struct oih_place *p, const char *path)
+{
+        _cleanup_free_ char *dir = path_dirname(path);
+        _cleanup_close_ int fd = -1;
+
+        if (!dir)
+                return -ENOMEM;
+        p->current = path;
+        int r = oih_root_open(p->rootfd, dir, O_PATH | O_DIRECTORY, &fd);
+        if (r == -ENOENT)
+                return 0; /* nothing can be made there */
+        if (r < 0)
+                return r;
+        return check_folder(p, fd);
 }
 
 /*
@@ -109,21 +351,25 @@ static int open_parent(struct oih_place *p, const char *path, int *ret_dfd, cons
         if (!*name || streq(path, "/"))
                 return -EINVAL;
         if (p->cached_fd >= 0 && streq_ptr(p->cached_dir, dir)) {
+                p->current = path;
                 *ret_dfd = p->cached_fd;
                 *ret_name = name;
                 return 0;
         }
 
         int fd = -1;
-        int r = oih_root_mkdir_p(p->rootfd, dir, 0755, &p->owner, oih_undo_created, p->undo, &fd);
+        p->current = path;
+        int r = oih_root_mkdir_checked(p->rootfd, dir, 0755, &p->owner, may_create, created, p, &fd);
         if (r < 0)
                 return r;
-        if (fstat(fd, &st) < 0) {
+        r = check_folder(p, fd);
+        if (r >= 0 && fstat(fd, &st) < 0)
                 r = negative_errno();
+        if (r < 0) {
                 safe_close(fd);
                 return r;
         }
-        oih_place_done(p);
+        forget_cached(p);
         p->cached_dir = TAKE_PTR(dir);
         p->cached_fd = fd;
         p->cached_setgid = st.st_mode & S_ISGID;
@@ -370,5 +616,5 @@ int oih_mount_point_file(struct oih_place *p, const char *path, int *ret_fd, boo
 
 int oih_mount_point_dir(struct oih_place *p, const char *path, int *ret_fd)
 {
-        return oih_root_mkdir_p(p->rootfd, path, 0755, &p->owner, oih_undo_created, p->undo, ret_fd);
+        return oih_place_dir(p, path, 0755, ret_fd);
 }

@@ -4,17 +4,26 @@
  * device node is made right there, exclusively (O_EXCL, symlinkat, mknodat: they never follow a link).
  * Where something is (a symlink to the host's /etc/shadow, say), the new one is made under a temporary
  * name in the same folder and renamed over it, so the original is replaced, never written through; it is
- * kept aside (RENAME_EXCHANGE) until the whole plan succeeded, and put back if it failed.
+ * kept aside (RENAME_EXCHANGE, or a hard link where the filesystem cannot exchange names) until the whole
+ * plan succeeded, and put back if it failed. Where it can do neither, replacing is refused.
  *
  * Files are made with the ids they must have (the caller runs with the container's root user as its
  * fsuid in a user namespace, and as root otherwise) and exact modes (execution runs with umask 0); an
  * explicit chown is left for folders with the set-group-id bit, whose group new files inherit.
  * Every function returns 0 or a negative errno; -EISDIR means the image has a folder at the path.
+ *
+ * Nothing is created or replaced in a volume: a folder the hook puts something in, or creates something
+ * in, must be on the container's root mount or on a tmpfs the runtime made for the container (its /dev,
+ * /dev/shm). A bind mount from the host is the host's folder: the container's user may have no right to
+ * write there, the hook always has. Such a destination is refused with -EXDEV and one line in p->err
+ * naming the destination and the volume's place in the container.
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "error.h"
 #include "rootfs.h"
 #include "undo.h"
 
@@ -29,12 +38,32 @@ struct oih_place {
         /* What new files get by themselves (oih_place_prepare): a chown or chmod only makes up the rest. */
         bool creator_is_owner;
         mode_t umask;
+        /* The mounts the hook may create files on (oih_place_limit_mounts): none until then. */
+        uint64_t *writable_mounts;
+        size_t n_writable_mounts;
+        /* Where a refusal is explained, and the config that message names (NULL: the caller adds it). */
+        oih_error **err;
+        const char *label;
+        const char *current; /* the destination being placed, for that message */
 };
+
+/*
+ * Notes the mounts the hook may create files on: the root's, and those of the spec's own tmpfs
+ * mounts (their destinations) that are still what the runtime mounted there. Call it once, inside the
+ * container's mount namespace, after rootfd is open.
+ */
+int oih_place_limit_mounts(struct oih_place *p, char *const *tmpfs_destinations);
+
+/* Returns 0 when the hook may create or replace path (the folder that holds it is not in a volume). */
+int oih_place_check(struct oih_place *p, const char *path);
+
+/* Opens folder path, creating it and its missing parents with mode (made folders are recorded for undo). */
+int oih_place_dir(struct oih_place *p, const char *path, mode_t mode, int *ret_fd);
 
 /* Notes the creator's ids and umask; call it once the process has the fsuid it creates files with. */
 void oih_place_prepare(struct oih_place *p);
 
-/* Closes the cached folder. */
+/* Closes the cached folder and frees what the place holds. */
 void oih_place_done(struct oih_place *p);
 
 /* Copies the content of src_fd to path, with mode's permission bits (set-id bits dropped). */

@@ -33,7 +33,8 @@ static int hook_run(const struct oih_options *options, const struct oih_state *s
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
 
-        int r = oih_container_plan(options->config_dirs, state, NULL, &spec, &plan, err);
+        int r = oih_container_plan(options->config_dirs, state, NULL, options->activation, &spec, &plan,
+                                   err);
         if (r < 0)
                 return r;
         if (plan->n == 0)

@@ -11,6 +11,7 @@
 struct oih_options {
         char *const *config_dirs;
         const char *modules_dir; /* NULL: the running kernel's /lib/modules */
+        unsigned activation;     /* OIH_ACTIVATION_*: what may activate a config on this host */
 };
 
 int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err);

@@ -17,12 +17,39 @@ static const char *annotation(const struct oih_spec *spec, const struct oih_stat
         return v;
 }
 
-enum oih_activated_by oih_config_activation(const struct oih_config *c, const struct oih_spec *spec,
-                                            const struct oih_state *state)
+int oih_activation_from_string(const char *s, unsigned *ret)
 {
-        if (c->flag.name && activation_matches(&c->flag, oih_spec_getenv(spec, c->flag.name)))
+        unsigned a = 0;
+
+        for (const char *p = s; *p;) {
+                size_t l = strcspn(p, ",");
+                if (l == 3 && strncmp(p, "env", 3) == 0)
+                        a |= OIH_ACTIVATION_ENV;
+                else if (l == 11 && strncmp(p, "annotations", 11) == 0)
+                        a |= OIH_ACTIVATION_ANNOTATIONS;
+                else
+                        return -EINVAL;
+                p += l;
+                if (*p == ',' && *++p == 0)
+                        return -EINVAL;
+        }
+        if (a == 0)
+                return -EINVAL;
+        *ret = a;
+        return 0;
+}
+
+static bool flag_matches(const struct oih_config *c, const struct oih_spec *spec)
+{
+        return c->flag.name && activation_matches(&c->flag, oih_spec_getenv(spec, c->flag.name));
+}
+
+enum oih_activated_by oih_config_activation(const struct oih_config *c, const struct oih_spec *spec,
+                                            const struct oih_state *state, unsigned activation)
+{
+        if ((activation & OIH_ACTIVATION_ENV) && flag_matches(c, spec))
                 return OIH_ACTIVATED_BY_FLAG;
-        if (c->annotation.name &&
+        if ((activation & OIH_ACTIVATION_ANNOTATIONS) && c->annotation.name &&
             activation_matches(&c->annotation, annotation(spec, state, c->annotation.name)))
                 return OIH_ACTIVATED_BY_ANNOTATION;
         return OIH_NOT_ACTIVATED;
@@ -36,7 +63,7 @@ bool oih_container_is_sandbox(const struct oih_spec *spec, const struct oih_stat
 }
 
 int oih_match(const struct oih_config_set *set, const struct oih_spec *spec, const struct oih_state *state,
-              struct oih_config ***ret, size_t *ret_n, oih_error **err)
+              unsigned activation, struct oih_config ***ret, size_t *ret_n, oih_error **err)
 {
         _cleanup_free_ struct oih_config **selected = NULL;
         size_t n = 0;
@@ -51,7 +78,7 @@ int oih_match(const struct oih_config_set *set, const struct oih_spec *spec, con
         for (size_t i = 0; i < set->n; i++) {
                 const struct oih_config *c = set->items[i];
                 enum oih_activated_by by =
-                        sandbox ? OIH_NOT_ACTIVATED : oih_config_activation(c, spec, state);
+                        sandbox ? OIH_NOT_ACTIVATED : oih_config_activation(c, spec, state, activation);
 
                 if (!oih_config_is_valid(c)) {
                         size_t more = strv_length(c->problems) - 1;
@@ -65,8 +92,13 @@ int oih_match(const struct oih_config_set *set, const struct oih_spec *spec, con
                                     more ? " (and more problems)" : "");
                         continue;
                 }
-                if (by == OIH_NOT_ACTIVATED)
+                if (by == OIH_NOT_ACTIVATED) {
+                        if (!sandbox && !(activation & OIH_ACTIVATION_ENV) && flag_matches(c, spec))
+                                log_info("config \"%s\": the container's environment has %s, but this host "
+                                         "activates configs by annotation only (--activation annotations)",
+                                         c->file, c->flag.name);
                         continue;
+                }
 
                 log_debug("config \"%s\" activated by %s \"%s\"", c->file,
                           by == OIH_ACTIVATED_BY_FLAG ? "variable" : "annotation",

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 
 #include "mountinfo.h"
 
@@ -30,7 +32,7 @@ static bool parse_line(char *line, struct oih_mount_entry *e)
         rest[strcspn(rest, "\n")] = 0;
 
         char *id = strtok_r(line, " ", &save);
-        (void)strtok_r(NULL, " ", &save); /* parent id */
+        char *parent = strtok_r(NULL, " ", &save);
         (void)strtok_r(NULL, " ", &save); /* major:minor */
         char *root = strtok_r(NULL, " ", &save);
         char *mountpoint = strtok_r(NULL, " ", &save);
@@ -42,7 +44,8 @@ static bool parse_line(char *line, struct oih_mount_entry *e)
         (void)strtok_r(NULL, " ", &save); /* source */
         char *superopts = strtok_r(NULL, " ", &save);
 
-        if (!id || !root || !mountpoint || !fstype || sscanf(id, "%" SCNu64, &e->id) != 1)
+        if (!id || !parent || !root || !mountpoint || !fstype || sscanf(id, "%" SCNu64, &e->id) != 1 ||
+            sscanf(parent, "%" SCNu64, &e->parent) != 1)
                 return false;
         unescape_octal(root);
         unescape_octal(mountpoint);
@@ -71,4 +74,39 @@ int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userd
                         return r;
         }
         return 0;
+}
+
+static int fdinfo_mount_id(int fd, uint64_t *ret)
+{
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
+        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) > 0)
+                if (sscanf(line, "mnt_id: %" SCNu64, ret) == 1)
+                        return 0;
+        return -ENOENT;
+}
+
+int oih_fd_mount_id(int fd, uint64_t *ret)
+{
+        static bool statx_lacks_it;
+        struct statx stx;
+
+        if (!statx_lacks_it) {
+                if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) >= 0) {
+                        if (stx.stx_mask & STATX_MNT_ID) {
+                                *ret = stx.stx_mnt_id;
+                                return 0;
+                        }
+                } else if (errno != ENOSYS && errno != EPERM)
+                        return negative_errno();
+                /* No statx (an old kernel, a seccomp filter), or one that answers without the id. */
+                statx_lacks_it = true;
+        }
+        return fdinfo_mount_id(fd, ret);
 }

@@ -11,6 +11,7 @@
 
 struct oih_mount_entry {
         uint64_t id;
+        uint64_t parent;        /* the mount this one is mounted on */
         const char *root;       /* what of the filesystem is mounted */
         const char *mountpoint; /* where */
         const char *optional;   /* "shared:2 master:1", or "" */
@@ -20,3 +21,9 @@ struct oih_mount_entry {
 
 /* Calls fn for each mount until it returns non-zero (which is then returned), or all were seen (0). */
 int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userdata), void *userdata);
+
+/*
+ * The id of the mount that holds fd, as /proc/self/mountinfo numbers it: statx(STATX_MNT_ID), or the
+ * fd's fdinfo where statx does not know it (before Linux 5.8, or filtered by seccomp).
+ */
+int oih_fd_mount_id(int fd, uint64_t *ret);

@@ -5,7 +5,8 @@
 #include "pipeline.h"
 
 int oih_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle,
-                       struct oih_spec **ret_spec, struct oih_plan **ret_plan, oih_error **err)
+                       unsigned activation, struct oih_spec **ret_spec, struct oih_plan **ret_plan,
+                       oih_error **err)
 {
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_config_set_ struct oih_config_set *set = NULL;
@@ -22,7 +23,7 @@ int oih_container_plan(char *const *dirs, const struct oih_state *state, const c
         if (r < 0)
                 return oih_error_set(err, -r, "out of memory");
 
-        r = oih_match(set, spec, state, &activated, &n, err);
+        r = oih_match(set, spec, state, activation, &activated, &n, err);
         if (r < 0)
                 return r;
 
@@ -42,13 +43,13 @@ int oih_container_plan(char *const *dirs, const struct oih_state *state, const c
         return 0;
 }
 
-int oih_print_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle, bool json,
-                             FILE *out, oih_error **err)
+int oih_print_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle,
+                             unsigned activation, bool json, FILE *out, oih_error **err)
 {
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
 
-        int r = oih_container_plan(dirs, state, bundle, &spec, &plan, err);
+        int r = oih_container_plan(dirs, state, bundle, activation, &spec, &plan, err);
         if (r < 0)
                 return r;
         r = oih_plan_print(plan, json, out);

@@ -11,12 +11,13 @@
 
 /*
  * Reads the container's config.json (from state->bundle, or `bundle` when state is NULL), loads the
- * configs of `dirs`, matches them and plans what they ask for. A container that activates nothing
- * gets an empty plan (no operation, no config).
+ * configs of `dirs`, matches them (by the OIH_ACTIVATION_* ways in `activation`) and plans what they ask
+ * for. A container that activates nothing gets an empty plan (no operation, no config).
  */
 int oih_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle,
-                       struct oih_spec **ret_spec, struct oih_plan **ret_plan, oih_error **err);
+                       unsigned activation, struct oih_spec **ret_spec, struct oih_plan **ret_plan,
+                       oih_error **err);
 
 /* The `plan` command: the container's plan, printed as text or JSON. */
-int oih_print_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle, bool json,
-                             FILE *out, oih_error **err);
+int oih_print_container_plan(char *const *dirs, const struct oih_state *state, const char *bundle,
+                             unsigned activation, bool json, FILE *out, oih_error **err);

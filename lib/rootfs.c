@@ -46,6 +46,7 @@ static bool same_inode(const struct stat *a, const struct stat *b)
 struct mkdir_args {
         mode_t mode;
         const struct oih_owner *owner;
+        oih_may_create_fn may_create;
         oih_created_fn created;
         void *userdata;
 };
@@ -166,6 +167,8 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                 int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 && errno == ENOENT && mk) {
                         int r;
+                        if (mk->may_create && (r = mk->may_create(mk->userdata, cur)) < 0)
+                                return r;
                         if (mkdirat(cur, comp, 0700) >= 0) {
                                 _cleanup_free_ char *made = strdup(resolved);
                                 if (!made || resolved_push(&made, comp) < 0)
@@ -294,7 +297,17 @@ int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
 int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
                      oih_created_fn created, void *userdata, int *ret_fd)
 {
-        struct mkdir_args mk = { .mode = mode, .owner = owner, .created = created, .userdata = userdata };
+        return oih_root_mkdir_checked(rootfd, path, mode, owner, NULL, created, userdata, ret_fd);
+}
+
+int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
+                           oih_may_create_fn may_create, oih_created_fn created, void *userdata, int *ret_fd)
+{
+        struct mkdir_args mk = { .mode = mode,
+                                 .owner = owner,
+                                 .may_create = may_create,
+                                 .created = created,
+                                 .userdata = userdata };
 
         /* Usually everything is there already: one openat2 call. */
         int r = oih_root_open(rootfd, path, O_PATH | O_DIRECTORY, ret_fd);

@@ -41,6 +41,14 @@ typedef int (*oih_created_fn)(void *userdata, const char *path, bool directory);
 int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
                      oih_created_fn created, void *userdata, int *ret_fd);
 
+/* Called before oih_root_mkdir_checked() creates a folder in dirfd: a negative errno stops it there. */
+typedef int (*oih_may_create_fn)(void *userdata, int dirfd);
+
+/* oih_root_mkdir_p(), asking may_create (when not NULL) before each folder it creates. */
+int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
+                           oih_may_create_fn may_create, oih_created_fn created, void *userdata,
+                           int *ret_fd);
+
 /*
  * Opens the folder that holds `path` (creating it as oih_root_mkdir_p() would) and returns it with
  * the last component of path, which points into path. `path` must not be "/".

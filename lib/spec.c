@@ -19,6 +19,7 @@ void oih_spec_free(struct oih_spec *s)
         free(s->uid_mappings);
         free(s->gid_mappings);
         free(s->cgroups_path);
+        strv_free(s->tmpfs_mounts);
         free(s);
 }
 
@@ -216,6 +217,34 @@ static int parse_linux(struct oih_spec *s, const oih_json *root, oih_error **err
         return 0;
 }
 
+static bool has_bind_option(const oih_json *options)
+{
+        for (size_t i = 0; i < oih_json_length(options); i++) {
+                const char *o = oih_json_string(oih_json_array_at(options, i));
+                if (o && (streq(o, "bind") || streq(o, "rbind")))
+                        return true;
+        }
+        return false;
+}
+
+/* The runtime checked "mounts" already: an entry the hook cannot read grants it nothing, and is no error. */
+static int parse_mounts(struct oih_spec *s, const oih_json *root, oih_error **err)
+{
+        const oih_json *mounts = oih_json_object_get(root, "mounts");
+
+        for (size_t i = 0; i < oih_json_length(mounts) && oih_json_type_of(mounts) == OIH_JSON_ARRAY; i++) {
+                const oih_json *m = oih_json_array_at(mounts, i);
+                const char *type = oih_json_string(oih_json_object_get(m, "type"));
+                const char *destination = oih_json_string(oih_json_object_get(m, "destination"));
+                if (!streq_ptr(type, "tmpfs") || !destination ||
+                    has_bind_option(oih_json_object_get(m, "options")))
+                        continue;
+                if (strv_extend(&s->tmpfs_mounts, destination) < 0)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 int oih_spec_parse(const char *text, size_t len, const char *bundle, struct oih_spec **ret, oih_error **err)
 {
         _cleanup_json_ oih_json *root = NULL;
@@ -233,7 +262,7 @@ int oih_spec_parse(const char *text, size_t len, const char *bundle, struct oih_
         if ((r = parse_root(s, root, bundle, err)) < 0 || (r = parse_env(s, root, err)) < 0 ||
             (r = oih_annotations_from_json(oih_json_object_get(root, "annotations"), "annotations",
                                            &s->annotations, err)) < 0 ||
-            (r = parse_linux(s, root, err)) < 0)
+            (r = parse_linux(s, root, err)) < 0 || (r = parse_mounts(s, root, err)) < 0)
                 return r;
 
         *ret = TAKE_PTR(s);

@@ -2,7 +2,7 @@
 /*
  * spec.h: what the hook needs from the container's config.json (the OCI runtime spec), read once:
  * root.path and root.readonly, process.env, annotations, linux.namespaces, linux.uidMappings and
- * gidMappings, linux.cgroupsPath.
+ * gidMappings, linux.cgroupsPath, and which of the mounts are the container's own tmpfs.
  */
 #pragma once
 
@@ -36,6 +36,9 @@ struct oih_spec {
         struct oih_id_mapping *gid_mappings;
         size_t n_gid_mappings;
         char *cgroups_path; /* may be NULL */
+        /* The destinations of the tmpfs mounts the runtime makes for the container (type "tmpfs", not a
+         * bind), in the order of "mounts": the only mounts besides the root that the hook writes to. */
+        char **tmpfs_mounts;
 };
 
 /* Parses config.json text; `bundle` (absolute) anchors a relative root.path. */

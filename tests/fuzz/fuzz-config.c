@@ -131,15 +131,20 @@ static enum oih_activated_by activation(const struct oih_config *c, struct conta
         _cleanup_free_ struct oih_config **selected = NULL;
         size_t n = 0;
 
-        enum oih_activated_by by = oih_config_activation(c, &spec, &state);
+        enum oih_activated_by by = oih_config_activation(c, &spec, &state, OIH_ACTIVATION_DEFAULT);
         bool sandbox = oih_container_is_sandbox(&spec, &state);
         /* The state's annotations are the spec's here: without the state, the same answers. */
-        fuzz_assert(oih_config_activation(c, &spec, NULL) == by);
+        fuzz_assert(oih_config_activation(c, &spec, NULL, OIH_ACTIVATION_DEFAULT) == by);
         fuzz_assert(oih_container_is_sandbox(&spec, NULL) == sandbox);
+        /* With activation by annotations only, the environment never activates anything. */
+        enum oih_activated_by by_annotation =
+                oih_config_activation(c, &spec, &state, OIH_ACTIVATION_ANNOTATIONS);
+        fuzz_assert(by_annotation != OIH_ACTIVATED_BY_FLAG);
+        fuzz_assert(by != OIH_ACTIVATED_BY_ANNOTATION || by_annotation == OIH_ACTIVATED_BY_ANNOTATION);
 
         FILE *saved = stderr;
         stderr = devnull;
-        int r = oih_match(&set, &spec, &state, &selected, &n, &err);
+        int r = oih_match(&set, &spec, &state, OIH_ACTIVATION_DEFAULT, &selected, &n, &err);
         stderr = saved;
 
         bool activated = by != OIH_NOT_ACTIVATED && !sandbox;

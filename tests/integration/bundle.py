@@ -19,6 +19,8 @@ p.add_argument("--readonly", action="store_true")
 p.add_argument("--userns", action="store_true", help="map container ids 0-65535 to host 100000-165535")
 p.add_argument("--propagation", help="rootfsPropagation")
 p.add_argument("--no-mount-namespace", action="store_true")
+p.add_argument("--volume", action="append", default=[],
+               help="HOST:CONTAINER: a bind mount of a host folder or file, as a volume of Docker, podman or Kubernetes")
 a = p.parse_args()
 
 config = os.path.join(a.bundle, "config.json")
@@ -47,6 +49,9 @@ if a.userns:
     for m in c["mounts"]:
         if m["destination"] == "/sys":
             m.update({"type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+for v in a.volume:
+    source, destination = v.split(":", 1)
+    c["mounts"].append({"destination": destination, "type": "bind", "source": source, "options": ["rbind", "rw"]})
 hooks = {}
 for h in a.hook:
     stage, spec = h.split("=", 1)

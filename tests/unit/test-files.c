@@ -2,9 +2,12 @@
 /*
  * Putting files, symlinks and device nodes into a root: what the image had at the path (a symlink to
  * the outside, a file) is replaced and never written through; a folder in the way is an error; and the
- * undo journal puts everything back, or keeps it and drops the originals.
+ * undo journal puts everything back, or keeps it and drops the originals. Nothing is made inside a volume
+ * (a bind mount from the host), in a private mount namespace of the test's own.
  */
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -75,6 +78,8 @@ static void setup(void)
                 .cached_fd = -1,
         };
         oih_place_prepare(&place);
+        if (oih_place_limit_mounts(&place, NULL) < 0)
+                tap_bail("oih_place_limit_mounts");
 }
 
 static void test_replace_symlink_and_commit(void)
@@ -202,6 +207,119 @@ static void test_device_nodes(void)
         is_str(text, "not a device", "rollback restores what was there");
 }
 
+/* dir + rel, in one of four buffers that take turns. */
+static char *in(const char *dir, const char *rel)
+{
+        static char buf[4][512];
+        static int i;
+        i = (i + 1) % 4;
+        snprintf(buf[i], sizeof(buf[i]), "%s%s", dir, rel);
+        return buf[i];
+}
+
+static void must_mount(const char *src, const char *dst, const char *type, unsigned long flags)
+{
+        if (mount(src, dst, type, flags, NULL) < 0)
+                tap_bail(dst);
+}
+
+static void test_volumes(void)
+{
+        _cleanup_free_ char *vroot = tmpdir_new(), *host = tmpdir_new();
+        struct oih_undo u = {};
+        _cleanup_error_ oih_error *err = NULL;
+        struct stat st;
+
+        /* A container's view: the root, its own /dev and /dev/shm tmpfs, a volume (a host folder) at /vol,
+         * and a host tmpfs bound whole over /run, a tmpfs of the spec. Mounted in a namespace of our own. */
+        if (unshare(CLONE_NEWNS) < 0)
+                tap_bail("unshare");
+        must_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE);
+        must_mount(vroot, vroot, NULL, MS_BIND);
+        free(write_file(host, "secret", "host file\n", 0600));
+        char q[512]; /* the host's tmpfs */
+        snprintf(q, sizeof(q), "%s/tmpfs", host);
+        if (mkdir(in(host, "/sub"), 0755) < 0 || mkdir(q, 0755) < 0)
+                tap_bail("mkdir");
+        must_mount("tmpfs", q, "tmpfs", 0);
+        const char *dirs[] = { "/dev", "/vol", "/run", "/etc" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(AT_FDCWD, in(vroot, dirs[i]), 0755) < 0)
+                        tap_bail("mkdir");
+        must_mount("tmpfs", in(vroot, "/dev"), "tmpfs", 0);
+        if (mkdir(in(vroot, "/dev/shm"), 0755) < 0)
+                tap_bail("mkdir");
+        must_mount("tmpfs", in(vroot, "/dev/shm"), "tmpfs", 0);
+        must_mount(host, in(vroot, "/vol"), NULL, MS_BIND);
+        must_mount("tmpfs", in(vroot, "/run"), "tmpfs", 0);
+        must_mount(q, in(vroot, "/run"), NULL, MS_BIND);
+        if (symlink("/vol/sub", in(vroot, "/etc/link")) < 0)
+                tap_bail("symlink");
+
+        u.rootfd = open(vroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct oih_place v = {
+                .rootfd = u.rootfd, .owner = { 0, 0 }, .undo = &u, .cached_fd = -1, .err = &err
+        };
+        oih_place_prepare(&v);
+        char *tmpfs[] = { (char *)"/dev", (char *)"/dev/shm", (char *)"/run", NULL };
+        ok(oih_place_limit_mounts(&v, tmpfs) == 0, "the writable mounts are known");
+        is_int(v.n_writable_mounts, 3, "the root, /dev and /dev/shm; not /run, covered by a host tmpfs");
+
+        v.label = "vol.json";
+        ok(oih_place_data(&v, "/vol/secret", "x", 1, 0644) == -EXDEV, "a file in the volume is refused");
+        ok(err && strstr(oih_error_message(err), "vol.json: ") == oih_error_message(err) &&
+                   strstr(oih_error_message(err), "\"/vol/secret\"") &&
+                   strstr(oih_error_message(err), "the volume mounted at \"/vol\""),
+           "the line names the config, the destination and the volume: %s", oih_error_message(err));
+        _cleanup_free_ char *kept = read_text(in(host, "/secret"));
+        is_str(kept, "host file\n", "the host's file behind the volume is unchanged");
+        oih_error_freep(&err);
+
+        ok(oih_place_data(&v, "/vol/new/deep/file", "x", 1, 0644) == -EXDEV &&
+                   access(in(host, "/new"), F_OK) < 0,
+           "no folder is made in the volume on the way to a destination");
+        oih_error_freep(&err);
+        ok(oih_place_symlink(&v, "/etc/link/libx.so.1", "libx.so.1.0") == -EXDEV,
+           "a symlink in the image leading into the volume is refused too");
+        oih_error_freep(&err);
+        int fd = -1;
+        bool fresh;
+        ok(oih_mount_point_file(&v, "/vol/tool", &fd, &fresh) == -EXDEV,
+           "a mount point in the volume is refused");
+        oih_error_freep(&err);
+        ok(oih_place_dir(&v, "/vol/sub", 0755, &fd) == -EXDEV,
+           "a folder destination inside the volume is refused");
+        oih_error_freep(&err);
+        ok(oih_place_dir(&v, "/vol", 0755, &fd) == 0,
+           "the volume's own mount point is a destination the hook may bind onto");
+        safe_close(fd);
+        ok(oih_place_node(&v, "/run/fuse", S_IFCHR | 0600, makedev(10, 229), 0, 0) == -EXDEV &&
+                   lstat(in(q, "/fuse"), &st) < 0,
+           "a host tmpfs bound over a tmpfs of the spec is a volume too");
+        oih_error_freep(&err);
+        ok(oih_place_check(&v, "/etc/link/ld.so.cache") == -EXDEV,
+           "oih_place_check says so without making anything");
+        oih_error_freep(&err);
+
+        ok(oih_place_node(&v, "/dev/fuse", S_IFCHR | 0600, makedev(10, 229), 0, 0) == 0 &&
+                   lstat(in(vroot, "/dev/fuse"), &st) == 0 && S_ISCHR(st.st_mode),
+           "the container's own /dev tmpfs gets its device node");
+        ok(oih_place_data(&v, "/dev/shm/x", "x", 1, 0644) == 0, "and its /dev/shm tmpfs a file");
+        ok(oih_place_data(&v, "/etc/new/file", "x", 1, 0644) == 0, "the root gets files and folders");
+        is_int(err ? 1 : 0, 0, "no error was reported for those");
+        oih_undo_rollback(&u);
+        ok(lstat(in(vroot, "/etc/new"), &st) < 0, "rollback removes them");
+
+        oih_place_done(&v);
+        safe_close(u.rootfd);
+        const char *mounts[] = { "/run", "/run", "/vol", "/dev/shm", "/dev", "" };
+        for (size_t i = 0; i < ELEMENTSOF(mounts); i++)
+                (void)umount2(in(vroot, mounts[i]), MNT_DETACH);
+        (void)umount2(q, MNT_DETACH);
+        tmpdir_remove(TAKE_PTR(vroot));
+        tmpdir_remove(TAKE_PTR(host));
+}
+
 int main(void)
 {
         if (geteuid() != 0)
@@ -217,5 +335,6 @@ int main(void)
         safe_close(undo.rootfd);
         tmpdir_remove(root);
         tmpdir_remove(outside);
+        test_volumes(); /* last: it leaves the test in a mount namespace of its own */
         return tap_finish();
 }

@@ -42,7 +42,7 @@ static int match_logged(const struct oih_config_set *set, const struct oih_spec 
         if (!f || saved < 0 || dup2(fileno(f), STDERR_FILENO) < 0)
                 tap_bail("capturing stderr");
         oih_log_setup(OIH_LOG_DEBUG, OIH_LOG_STDERR);
-        int r = oih_match(set, s, NULL, ret, ret_n, err);
+        int r = oih_match(set, s, NULL, OIH_ACTIVATION_DEFAULT, ret, ret_n, err);
         fflush(stderr);
         oih_log_setup(OIH_LOG_WARNING, OIH_LOG_STDERR);
         if (dup2(saved, STDERR_FILENO) < 0)
@@ -67,7 +67,7 @@ static enum oih_activated_by activation(const char *activation_json, const char 
         snprintf(text, sizeof(text), "{ %s }", activation_json);
         struct oih_config *c = config("/c/x.json", text);
         struct oih_spec *s = spec(spec_json);
-        enum oih_activated_by r = oih_config_activation(c, s, NULL);
+        enum oih_activated_by r = oih_config_activation(c, s, NULL, OIH_ACTIVATION_DEFAULT);
         oih_config_free(c);
         oih_spec_free(s);
         return r;
@@ -149,9 +149,11 @@ static void test_annotation(void)
         struct oih_spec *bare = spec("");
         struct oih_spec *other = spec(ANNOTS("\"k\": \"w\""));
         struct oih_state *st = state("\"k\": \"v\"");
-        is_int(oih_config_activation(c, bare, st), OIH_ACTIVATED_BY_ANNOTATION, "annotations of the state");
-        is_int(oih_config_activation(c, bare, NULL), OIH_NOT_ACTIVATED, "not without them");
-        is_int(oih_config_activation(c, other, st), OIH_NOT_ACTIVATED,
+        is_int(oih_config_activation(c, bare, st, OIH_ACTIVATION_DEFAULT), OIH_ACTIVATED_BY_ANNOTATION,
+               "annotations of the state");
+        is_int(oih_config_activation(c, bare, NULL, OIH_ACTIVATION_DEFAULT), OIH_NOT_ACTIVATED,
+               "not without them");
+        is_int(oih_config_activation(c, other, st, OIH_ACTIVATION_DEFAULT), OIH_NOT_ACTIVATED,
                "config.json's value of a key hides the state's");
         oih_config_free(c);
         oih_spec_free(bare);
@@ -180,22 +182,23 @@ static void test_sandbox(void)
         struct oih_config_set set = { .items = &c, .n = 1 };
         struct oih_config **activated = NULL;
         size_t n = 99;
-        ok(oih_match(&set, workload, NULL, &activated, &n, NULL) == 0 && n == 1,
+        ok(oih_match(&set, workload, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 1,
            "the workload container activates the config");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, cri, NULL, &activated, &n, NULL) == 0 && n == 0,
+        ok(oih_match(&set, cri, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 0,
            "the containerd sandbox activates nothing");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, crio, NULL, &activated, &n, NULL) == 0 && n == 0,
+        ok(oih_match(&set, crio, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 0,
            "the CRI-O sandbox activates nothing");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, plain, sandbox_state, &activated, &n, NULL) == 0 && n == 0,
+        ok(oih_match(&set, plain, sandbox_state, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 &&
+                   n == 0,
            "a sandbox named by the state activates nothing");
         free(activated);
 
@@ -243,7 +246,8 @@ static void test_match(void)
         _cleanup_error_ oih_error *e2 = NULL;
         activated = NULL;
         n = 99;
-        ok(oih_match(&set2, s, NULL, &activated, &n, &e2) == -EINVAL && !activated && n == 99,
+        ok(oih_match(&set2, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, &e2) == -EINVAL && !activated &&
+                   n == 99,
            "an invalid config the container activates is an error, and nothing is returned");
         is_str(e2 ? oih_error_message(e2) : NULL,
                "config \"/c/60-asked.json\" is activated by this container but invalid: devices[0]: "
@@ -258,7 +262,7 @@ static void test_match(void)
         struct oih_config_set set3 = { .items = &by_annotation, .n = 1 };
         _cleanup_error_ oih_error *e3 = NULL;
         activated = NULL;
-        ok(oih_match(&set3, annotated, NULL, &activated, &n, &e3) < 0,
+        ok(oih_match(&set3, annotated, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, &e3) < 0,
            "activated by an annotation: the same");
         contains(e3 ? oih_error_message(e3) : NULL,
                  "\"/c/70-annotated.json\" is activated by this container", "naming the file");
@@ -289,7 +293,8 @@ static void test_match_from_folder(void)
         struct oih_spec *s = spec(ENV("\"OCI_FOO=\"") ", " ANNOTS("\"k\": \"\""));
         struct oih_config **activated = NULL;
         size_t n = 0;
-        ok(oih_match(set, s, NULL, &activated, &n, NULL) == 0 && n == 3, "three configs of five activated");
+        ok(oih_match(set, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 3,
+           "three configs of five activated");
         ok(n == 3 && streq(activated[0]->name, "10-a.json") && streq(activated[1]->name, "20-b.json") &&
                    streq(activated[2]->name, "30-c.json"),
            "in file name order");
@@ -299,6 +304,49 @@ static void test_match_from_folder(void)
         tmpdir_remove(dir);
 }
 
+/* The host's choice (--activation): annotations only turns the environment, the image's ENV included, off.
+ */
+static void test_activation_ways(void)
+{
+        unsigned a = 0;
+        ok(oih_activation_from_string("env,annotations", &a) == 0 && a == OIH_ACTIVATION_DEFAULT,
+           "env,annotations is the default");
+        ok(oih_activation_from_string("annotations", &a) == 0 && a == OIH_ACTIVATION_ANNOTATIONS,
+           "annotations");
+        ok(oih_activation_from_string("annotations,env", &a) == 0 && a == OIH_ACTIVATION_DEFAULT,
+           "in any order");
+        ok(oih_activation_from_string("env", &a) == 0 && a == OIH_ACTIVATION_ENV, "env");
+        const char *bad[] = { "", ",", "env,", ",env", "Env", "annotation", "env,,annotations", "none" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ok(oih_activation_from_string(bad[i], &a) == -EINVAL, "\"%s\" is refused", bad[i]);
+
+        struct oih_config *both = config("/c/both.json", "{ " FLAG("F") ", " ANNOT("a=b") " }");
+        struct oih_config *flag = config("/c/flag.json", "{ " FLAG("F") " }");
+        struct oih_spec *env = spec(ENV("\"F=1\""));
+        struct oih_spec *annotated = spec(ANNOTS("\"a\": \"b\""));
+        struct oih_spec *env_and_annotation = spec(ENV("\"F=1\"") ", " ANNOTS("\"a\": \"b\""));
+        is_int(oih_config_activation(flag, env, NULL, OIH_ACTIVATION_ANNOTATIONS), OIH_NOT_ACTIVATED,
+               "annotations only: the environment activates nothing");
+        is_int(oih_config_activation(both, annotated, NULL, OIH_ACTIVATION_ANNOTATIONS),
+               OIH_ACTIVATED_BY_ANNOTATION, "annotations only: an annotation still activates");
+        is_int(oih_config_activation(both, env_and_annotation, NULL, OIH_ACTIVATION_ANNOTATIONS),
+               OIH_ACTIVATED_BY_ANNOTATION, "annotations only, both present: the annotation is named");
+        is_int(oih_config_activation(both, annotated, NULL, OIH_ACTIVATION_ENV), OIH_NOT_ACTIVATED,
+               "env only: annotations activate nothing");
+
+        struct oih_config *items[] = { flag, both };
+        struct oih_config_set set = { .items = items, .n = 2 };
+        _cleanup_free_ struct oih_config **activated = NULL;
+        size_t n = 99;
+        ok(oih_match(&set, env, NULL, OIH_ACTIVATION_ANNOTATIONS, &activated, &n, NULL) == 0 && n == 0,
+           "oih_match with annotations only: the environment activates neither config");
+        oih_config_free(both);
+        oih_config_free(flag);
+        oih_spec_free(env);
+        oih_spec_free(annotated);
+        oih_spec_free(env_and_annotation);
+}
+
 int main(void)
 {
         test_flag();
@@ -306,5 +354,6 @@ int main(void)
         test_sandbox();
         test_match();
         test_match_from_folder();
+        test_activation_ways();
         return tap_finish();
 }

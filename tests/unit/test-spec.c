@@ -288,6 +288,32 @@ static void test_mapping_overflow(void)
         oih_spec_free(s);
 }
 
+/* The tmpfs mounts that the runtime makes for the container: the only mounts besides the root the hook
+ * writes to. */
+static void test_tmpfs_mounts(void)
+{
+        struct oih_spec *s =
+                parse("{" ROOT ", \"mounts\": ["
+                      "{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+                      "{\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+                      " \"options\": [\"nosuid\", \"mode=755\"]},"
+                      "{\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\"},"
+                      "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/srv\","
+                      " \"options\": [\"rbind\"]},"
+                      "{\"destination\": \"/run\", \"type\": \"tmpfs\", \"source\": \"/host/tmpfs\","
+                      " \"options\": [\"bind\"]},"
+                      "{\"destination\": 7, \"type\": \"tmpfs\"}, \"junk\"]}",
+                      NULL);
+        ok(s && strv_length(s->tmpfs_mounts) == 2 && streq(s->tmpfs_mounts[0], "/dev") &&
+                   streq(s->tmpfs_mounts[1], "/dev/shm"),
+           "tmpfs mounts: /dev and /dev/shm; not a bind, not a tmpfs with the bind option, not a broken "
+           "entry");
+        oih_spec_free(s);
+        s = parse("{" ROOT ", \"mounts\": {\"a\": 1}}", NULL);
+        ok(s && !s->tmpfs_mounts, "mounts that are not an array grant nothing and stop nothing");
+        oih_spec_free(s);
+}
+
 int main(void)
 {
         test_mapping_overflow();
@@ -295,5 +321,6 @@ int main(void)
         test_env();
         test_linux();
         test_read();
+        test_tmpfs_mounts();
         return tap_finish();
 }
