@@ -636,6 +636,8 @@ static bool scan_container(struct scanner *s, unsigned depth, char close)
                 return true;
         }
         for (;;) {
+                if (scan_peek(s) < 0)
+                        return scan_fail(s, "unexpected end of the text");
                 if (close == '}') {
                         if (scan_peek(s) != '"')
                                 return scan_fail(s, "expected a string as an object key");
@@ -654,6 +656,8 @@ static bool scan_container(struct scanner *s, unsigned depth, char close)
                         s->pos++;
                         return true;
                 }
+                if (scan_peek(s) < 0)
+                        return scan_fail(s, "unexpected end of the text");
                 if (scan_peek(s) != ',')
                         return scan_fail(s, close == '}' ? "expected ',' or '}' in an object"
                                                          : "expected ',' or ']' in an array");

@@ -95,6 +95,8 @@ static void test_scan(void)
                 { "{} {}", "text after the JSON value" },
                 { "/* c */ {}", "unexpected character" },
                 { "{\n\"a\":\n[1,\n}", "line 4, column 1" },
+                { "{\"a\": [1,", "line 1, column 10: unexpected end of the text" },
+                { "{\"a\": 1", "unexpected end of the text" },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_error_ oih_error *e = NULL;
