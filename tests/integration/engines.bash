@@ -81,12 +81,14 @@ stop_shims_of() {
     return 0
 }
 
-# run_private COMMAND...: COMMAND (exec'd, so $! is its pid) in a mount namespace of its own, where the
-# mounts of the daemon and its containers stay, and /run/containerd is an empty tmpfs: dockerd uses a
-# containerd of the host when that one's socket is there, and the daemons' shims put their sockets in it.
-run_private() {
-    unshare -m --propagation private sh -c \
-        '[ ! -d /run/containerd ] || mount -t tmpfs -o mode=0711 oih-test /run/containerd; exec "$@"' sh "$@"
+# exec_private COMMAND...: replaces the calling (background) shell with COMMAND, so that $! is its pid,
+# in a mount namespace of its own: the mounts of the daemon and of its containers stay there, and /run is
+# an empty tmpfs, so that dockerd does not take a containerd of the host for its own (it uses one whose
+# socket is at /run/containerd) and the shims' sockets (/run/containerd/s) do not land on the host.
+# fd 3 is bats' own output: a daemon that kept it would keep bats waiting.
+exec_private() {
+    exec 3>&-
+    exec unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 oih-test-run /run && exec "$@"' sh "$@"
 }
 
 # dockerd with its own data root, exec root, pid file and socket; the shim registered as the runtime
@@ -103,7 +105,7 @@ start_dockerd() {
   "default-runtime": "oih"
 }
 EOF_DAEMON
-    run_private dockerd --config-file "$d/daemon.json" --iptables=false --ip-masq=false --bridge=none \
+    exec_private dockerd --config-file "$d/daemon.json" --iptables=false --ip-masq=false --bridge=none \
         --storage-driver overlay2 --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
         -H "unix://$d/docker.sock" --log-level warn >"$d/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
