@@ -75,7 +75,7 @@ stop_pid() {
 # outlive containerd by design. Found by their -address argument, stopped by pid.
 stop_shims_of() {
     local address=$1 pid
-    for pid in $(pgrep -x containerd-shim 2>/dev/null; pgrep -f '^/usr/bin/containerd-shim-runc-v2 ' 2>/dev/null); do
+    for pid in $(pgrep containerd-shim); do
         tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-address $address " && stop_pid "$pid"
     done
     return 0
@@ -126,4 +126,85 @@ stop_dockerd() {
     # dockerd stops the containerd it started; its shims are found by that containerd's socket.
     stop_shims_of "$OIH_T/docker/exec/containerd/containerd.sock"
     DOCKERD_PID=
+}
+
+# containerd with its own config, root, state and sockets under $OIH_T/ctd, its CRI plugin on: the pause
+# image is a local stand-in (oih.test/pause:1), OOM score adjustments are kept within what this machine
+# allows (restrict_oom_score_adj), AppArmor is left alone (no profile loaded into the host's kernel), and
+# host-network pods need no CNI. The default handler "runc" has base_runtime_spec FILE when given.
+# write_containerd_config [FILE] writes $OIH_T/ctd/config.toml (to add handlers to, as a node's), then
+# start_containerd starts it. Sets CTD_SOCK.
+write_containerd_config() {
+    local c=$OIH_T/ctd base_spec=${1:-}
+    mkdir -p "$c/root" "$c/state" "$c/cni/bin" "$c/cni/conf" "$c/opt"
+    CTD_SOCK=$c/containerd.sock
+    export CTD_SOCK
+    cat >"$c/config.toml" <<EOF_CTD
+version = 2
+root = "$c/root"
+state = "$c/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+                    "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+
+[grpc]
+  address = "$CTD_SOCK"
+[ttrpc]
+  address = "$CTD_SOCK.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "oih.test/pause:1"
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$c/cni/bin"
+    conf_dir = "$c/cni/conf"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      base_runtime_spec = "$base_spec"
+EOF_CTD
+}
+
+start_containerd() {
+    local c=$OIH_T/ctd
+    exec_private containerd --config "$c/config.toml" >"$c/containerd.log" 2>&1 &
+    CONTAINERD_PID=$!
+    export CONTAINERD_PID
+    if ! wait_for 60 ctr --address "$CTD_SOCK" version; then
+        cat "$c/containerd.log" >&2
+        return 1
+    fi
+}
+
+stop_containerd() {
+    [ -n "${CONTAINERD_PID:-}" ] || return 0
+    local ns id
+    for ns in default k8s.io; do
+        for id in $(ctr --address "$CTD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+            ctr --address "$CTD_SOCK" -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+        done
+    done
+    stop_pid "$CONTAINERD_PID"
+    stop_shims_of "$CTD_SOCK"
+    CONTAINERD_PID=
+}
+
+# cri ARGS...: the tests' CRI client (tests/integration/cri/cri.py) on this containerd, with Debian's
+# python3, where python3-grpcio and python3-protobuf live.
+cri() {
+    /usr/bin/python3 "$OIH_SOURCE/tests/integration/cri/cri.py" "$CTD_SOCK" "$@"
+}
+
+# json_field JSON KEY: one field of the CRI client's answer.
+json_field() {
+    python3 -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
 }
