@@ -24,6 +24,8 @@
 #                      separated by spaces; empty: none [example.com/*]
 #   CRIO_HOOKS_DIR     the hooks.d folder CRI-O reads [/etc/containers/oci/hooks.d]
 #   CRIO_DROPIN        CRI-O's config drop-in [/etc/crio/crio.conf.d/50-oci-injector-hook.conf]
+#   RESTART_RUNTIME    containerd or crio: restart that systemd unit on the node afterwards, through its
+#                      PID 1 (the pod needs hostPID) [empty: restart it yourself]
 set -eu
 
 HOST_ROOT=${HOST_ROOT-/host}
@@ -39,6 +41,7 @@ HANDLER=${HANDLER:-oci-injector}
 POD_ANNOTATIONS=${POD_ANNOTATIONS-example.com/*}
 CRIO_HOOKS_DIR=${CRIO_HOOKS_DIR:-/etc/containers/oci/hooks.d}
 CRIO_DROPIN=${CRIO_DROPIN:-/etc/crio/crio.conf.d/50-oci-injector-hook.conf}
+RESTART_RUNTIME=${RESTART_RUNTIME:-}
 
 BEGIN="# BEGIN oci-injector-hook $HANDLER: written by deploy/kubernetes/install.sh; 'install.sh uninstall' removes it"
 END="# END oci-injector-hook $HANDLER"
@@ -93,7 +96,7 @@ EOF_SHIM
 remove_block() {
     [ -f "$1" ] && grep -qF "$BEGIN" "$1" || return 0
     awk -v b="$BEGIN" -v e="$END" '$0 == b {skip = 1} !skip {print} $0 == e {skip = 0}' "$1" >"$1.oih-new"
-    chmod --reference="$1" "$1.oih-new"
+    chmod "$(stat -c %a "$1")" "$1.oih-new"
     mv -f "$1.oih-new" "$1"
 }
 
@@ -159,6 +162,11 @@ install)
         *) say "unknown runtime $r (containerd, crio)"; exit 2 ;;
         esac
     done
+    case $RESTART_RUNTIME in
+    "") ;;
+    containerd | crio) nsenter -t 1 -m -u -i -n -p -- systemctl restart "$RESTART_RUNTIME" ;;
+    *) say "RESTART_RUNTIME=$RESTART_RUNTIME: give containerd or crio"; exit 2 ;;
+    esac
     ;;
 uninstall)
     remove_block "$HOST_ROOT$CONTAINERD_CONFIG"
