@@ -174,7 +174,7 @@ def main():
     settings = set(re.findall(r"^#   ([A-Z_]+) ", install, re.M))
     t.ok(set(env) <= settings, "DaemonSet: every setting given to install.sh is one it documents",
          f"unknown: {sorted(set(env) - settings)}")
-    mounts = {m["mountPath"] for m in init.get("volumeMounts", [])}
+    mounts = {m.get("mountPath") for m in init.get("volumeMounts", [])}
     host_root = env.get("HOST_ROOT", "/host")
     needed = {host_root + "/etc", host_root + "/opt/oci-injector-hook"}
     t.ok(needed <= mounts, "DaemonSet: the node folders install.sh writes are mounted under HOST_ROOT",
