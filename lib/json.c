@@ -332,11 +332,9 @@ static const yajl_callbacks callbacks = {
         .yajl_end_array = on_end,
 };
 
-/* `at_end`: yajl_complete_parse() failed, and yajl counts its bytes from that call, not from the text. */
-static int parse_failure(oih_error **err, yajl_handle h, const char *text, size_t len, bool at_end,
-                         const char *why)
+static void line_column(const char *text, size_t len, size_t offset, unsigned *ret_line,
+                        unsigned *ret_column)
 {
-        size_t offset = at_end ? len : yajl_get_bytes_consumed(h);
         unsigned line = 1, column = 1;
 
         if (offset > len)
@@ -348,6 +346,18 @@ static int parse_failure(oih_error **err, yajl_handle h, const char *text, size_
                 } else
                         column++;
         }
+        *ret_line = line;
+        *ret_column = column;
+}
+
+/* `at_end`: yajl_complete_parse() failed, and yajl counts its bytes from that call, not from the text. */
+static int parse_failure(oih_error **err, yajl_handle h, const char *text, size_t len, bool at_end,
+                         const char *why)
+{
+        size_t offset = at_end ? len : yajl_get_bytes_consumed(h);
+        unsigned line, column;
+
+        line_column(text, len, offset, &line, &column);
 
         _cleanup_free_ char *reason = NULL;
         if (!why) {
@@ -480,4 +490,378 @@ void oih_json_write_pair(oih_json_writer *w, const char *key, const char *value)
 {
         oih_json_write_string(w, key);
         oih_json_write_string(w, value);
+}
+
+/* The span scanner: a strict recursive reader that checks the syntax and records nothing but where it
+ * is. It never builds values, so numbers stay text whatever their size. */
+struct scanner {
+        const char *text;
+        size_t len, pos;
+        const char *why; /* set on the first failure */
+};
+
+static bool scan_fail(struct scanner *s, const char *why)
+{
+        if (!s->why)
+                s->why = why;
+        return false;
+}
+
+static int scan_peek(const struct scanner *s)
+{
+        return s->pos < s->len ? (unsigned char)s->text[s->pos] : -1;
+}
+
+static void scan_space(struct scanner *s)
+{
+        while (s->pos < s->len) {
+                char c = s->text[s->pos];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+                        return;
+                s->pos++;
+        }
+}
+
+static bool is_digit(int c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static int hex_value(int c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* The four hex digits of a \u escape at text[i, i + 4), or -1. */
+static int hex4(const char *text, size_t len, size_t i)
+{
+        int v = 0;
+        if (i + 4 > len)
+                return -1;
+        for (size_t k = 0; k < 4; k++) {
+                int h = hex_value((unsigned char)text[i + k]);
+                if (h < 0)
+                        return -1;
+                v = v * 16 + h;
+        }
+        return v;
+}
+
+static bool scan_string(struct scanner *s)
+{
+        s->pos++; /* the opening quote */
+        while (s->pos < s->len) {
+                unsigned char c = (unsigned char)s->text[s->pos];
+                if (c == '"') {
+                        s->pos++;
+                        return true;
+                }
+                if (c < 0x20)
+                        return scan_fail(s, "a control character in a string (escape it)");
+                if (c != '\\') {
+                        s->pos++;
+                        continue;
+                }
+                int e = s->pos + 1 < s->len ? (unsigned char)s->text[s->pos + 1] : -1;
+                if (e == 'u') {
+                        if (hex4(s->text, s->len, s->pos + 2) < 0)
+                                return scan_fail(s, "a \\u escape without four hex digits");
+                        s->pos += 6;
+                } else if (e > 0 && strchr("\"\\/bfnrt", e)) {
+                        s->pos += 2;
+                } else
+                        return scan_fail(s, "an unknown escape in a string");
+        }
+        return scan_fail(s, "a string is not closed");
+}
+
+static bool scan_digits(struct scanner *s)
+{
+        if (!is_digit(scan_peek(s)))
+                return scan_fail(s, "a malformed number");
+        while (is_digit(scan_peek(s)))
+                s->pos++;
+        return true;
+}
+
+static bool scan_number(struct scanner *s)
+{
+        if (scan_peek(s) == '-')
+                s->pos++;
+        if (scan_peek(s) == '0')
+                s->pos++;
+        else if (!scan_digits(s))
+                return false;
+        if (scan_peek(s) == '.') {
+                s->pos++;
+                if (!scan_digits(s))
+                        return false;
+        }
+        if (scan_peek(s) == 'e' || scan_peek(s) == 'E') {
+                s->pos++;
+                if (scan_peek(s) == '+' || scan_peek(s) == '-')
+                        s->pos++;
+                if (!scan_digits(s))
+                        return false;
+        }
+        return true;
+}
+
+static bool scan_literal(struct scanner *s, const char *word)
+{
+        size_t l = strlen(word);
+        if (s->len - s->pos < l || memcmp(s->text + s->pos, word, l) != 0)
+                return scan_fail(s, "an unexpected character (expected a value)");
+        s->pos += l;
+        return true;
+}
+
+static bool scan_value(struct scanner *s, unsigned depth);
+
+/* An array or an object: `close` is its closing bracket. */
+static bool scan_container(struct scanner *s, unsigned depth, char close)
+{
+        if (depth >= OIH_JSON_MAX_DEPTH)
+                return scan_fail(s, "nested too deeply");
+        s->pos++;
+        scan_space(s);
+        if (scan_peek(s) == close) {
+                s->pos++;
+                return true;
+        }
+        for (;;) {
+                if (scan_peek(s) < 0)
+                        return scan_fail(s, "unexpected end of the text");
+                if (close == '}') {
+                        if (scan_peek(s) != '"')
+                                return scan_fail(s, "expected a string as an object key");
+                        if (!scan_string(s))
+                                return false;
+                        scan_space(s);
+                        if (scan_peek(s) != ':')
+                                return scan_fail(s, "expected ':' after an object key");
+                        s->pos++;
+                        scan_space(s);
+                }
+                if (!scan_value(s, depth + 1))
+                        return false;
+                scan_space(s);
+                if (scan_peek(s) == close) {
+                        s->pos++;
+                        return true;
+                }
+                if (scan_peek(s) < 0)
+                        return scan_fail(s, "unexpected end of the text");
+                if (scan_peek(s) != ',')
+                        return scan_fail(s, close == '}' ? "expected ',' or '}' in an object"
+                                                         : "expected ',' or ']' in an array");
+                s->pos++;
+                scan_space(s);
+        }
+}
+
+static bool scan_value(struct scanner *s, unsigned depth)
+{
+        int c = scan_peek(s);
+        switch (c) {
+        case '{':
+                return scan_container(s, depth, '}');
+        case '[':
+                return scan_container(s, depth, ']');
+        case '"':
+                return scan_string(s);
+        case 't':
+                return scan_literal(s, "true");
+        case 'f':
+                return scan_literal(s, "false");
+        case 'n':
+                return scan_literal(s, "null");
+        case -1:
+                return scan_fail(s, "unexpected end of the text");
+        default:
+                if (c == '-' || is_digit(c))
+                        return scan_number(s);
+                return scan_fail(s, "an unexpected character (expected a value)");
+        }
+}
+
+int oih_json_scan(const char *text, size_t len, oih_json_span *ret, oih_error **err)
+{
+        struct scanner s = { .text = text, .len = len };
+        unsigned line, column;
+
+        scan_space(&s);
+        if (s.pos == len)
+                return oih_error_set(err, EINVAL, "empty: not a JSON text");
+        size_t start = s.pos;
+        if (scan_value(&s, 0)) {
+                size_t end = s.pos;
+                scan_space(&s);
+                if (s.pos == len) {
+                        *ret = (oih_json_span){ start, end };
+                        return 0;
+                }
+                scan_fail(&s, "text after the JSON value");
+        }
+        line_column(text, len, s.pos, &line, &column);
+        return oih_error_set(err, EINVAL, "line %u, column %u: %s", line, column, s.why);
+}
+
+bool oih_json_span_next(const char *text, oih_json_span container, size_t *cursor, oih_json_span *ret_key,
+                        oih_json_span *ret_value)
+{
+        char kind = text[container.start];
+        struct scanner s = { .text = text, .len = container.end };
+        oih_json_span key = {};
+
+        if (kind != '{' && kind != '[')
+                return false;
+        s.pos = *cursor ? *cursor : container.start + 1;
+        scan_space(&s);
+        if (scan_peek(&s) == ',') {
+                s.pos++;
+                scan_space(&s);
+        }
+        if (s.pos + 1 >= container.end) /* the closing bracket */
+                return false;
+        if (kind == '{') {
+                key.start = s.pos;
+                if (!scan_string(&s))
+                        return false;
+                key.end = s.pos;
+                scan_space(&s);
+                s.pos++; /* ':' */
+                scan_space(&s);
+        }
+        size_t start = s.pos;
+        if (!scan_value(&s, 0))
+                return false;
+        if (ret_key)
+                *ret_key = key;
+        *ret_value = (oih_json_span){ start, s.pos };
+        *cursor = s.pos;
+        return true;
+}
+
+/* Decodes the next character of a scanned string at text[*i] and advances past it. A raw byte (of UTF-8
+ * or ASCII) comes back as it is with *ret_escaped false; an escape comes back as its code point, a
+ * surrogate pair combined and a lone surrogate as U+FFFD (as Go decodes it). */
+static uint32_t string_next(const char *text, size_t end, size_t *i, bool *ret_escaped)
+{
+        unsigned char c = (unsigned char)text[*i];
+        *ret_escaped = c == '\\';
+        if (c != '\\') {
+                (*i)++;
+                return c;
+        }
+        char e = text[*i + 1];
+        *i += 2;
+        switch (e) {
+        case 'b':
+                return '\b';
+        case 'f':
+                return '\f';
+        case 'n':
+                return '\n';
+        case 'r':
+                return '\r';
+        case 't':
+                return '\t';
+        case 'u':
+                break;
+        default:
+                return (unsigned char)e;
+        }
+        uint32_t cp = (uint32_t)hex4(text, end, *i);
+        *i += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && *i + 6 <= end && text[*i] == '\\' && text[*i + 1] == 'u') {
+                int low = hex4(text, end, *i + 2);
+                if (low >= 0xDC00 && low < 0xE000) {
+                        *i += 6;
+                        return 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)low - 0xDC00);
+                }
+        }
+        return cp >= 0xD800 && cp < 0xE000 ? 0xFFFD : cp;
+}
+
+static char ascii_lower(uint32_t c)
+{
+        return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
+}
+
+bool oih_json_span_key_is(const char *text, oih_json_span s, const char *ascii)
+{
+        size_t i = s.start + 1, end = s.end - 1;
+        const char *k = ascii;
+        bool escaped;
+
+        while (i < end) {
+                uint32_t c = string_next(text, end, &i, &escaped);
+                if (!*k || c > 0x7f || ascii_lower(c) != ascii_lower((unsigned char)*k))
+                        return false;
+                k++;
+        }
+        return *k == 0;
+}
+
+bool oih_json_span_member(const char *text, oih_json_span object, const char *key, oih_json_span *ret)
+{
+        oih_json_span k, v;
+        size_t cursor = 0;
+        bool found = false;
+
+        if (text[object.start] != '{')
+                return false;
+        while (oih_json_span_next(text, object, &cursor, &k, &v))
+                if (oih_json_span_key_is(text, k, key)) {
+                        *ret = v;
+                        found = true;
+                }
+        return found;
+}
+
+int oih_json_span_string(const char *text, oih_json_span s, char **ret)
+{
+        size_t i = s.start + 1, end = s.end - 1, o = 0;
+
+        if (text[s.start] != '"')
+                return -EINVAL;
+        /* Decoding never lengthens: six bytes of \uXXXX make at most three of UTF-8. */
+        _cleanup_free_ char *out = malloc(end - i + 1);
+        if (!out)
+                return -ENOMEM;
+        while (i < end) {
+                bool escaped;
+                uint32_t c = string_next(text, end, &i, &escaped);
+                if (c == 0)
+                        return -EINVAL;
+                if (!escaped) {
+                        out[o++] = (char)c;
+                        continue;
+                }
+                if (c < 0x80)
+                        out[o++] = (char)c;
+                else if (c < 0x800) {
+                        out[o++] = (char)(0xC0 | (c >> 6));
+                        out[o++] = (char)(0x80 | (c & 0x3F));
+                } else if (c < 0x10000) {
+                        out[o++] = (char)(0xE0 | (c >> 12));
+                        out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+                        out[o++] = (char)(0x80 | (c & 0x3F));
+                } else {
+                        out[o++] = (char)(0xF0 | (c >> 18));
+                        out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
+                        out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+                        out[o++] = (char)(0x80 | (c & 0x3F));
+                }
+        }
+        out[o] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
 }

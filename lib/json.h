@@ -69,3 +69,44 @@ void oih_json_write_integer(oih_json_writer *w, int64_t i);
 void oih_json_write_boolean(oih_json_writer *w, bool b);
 /* A key followed by a string value, the most common pair. */
 void oih_json_write_pair(oih_json_writer *w, const char *key, const char *value);
+
+/*
+ * Spans: where a value lies in a JSON text, for editing a document in place (the runtime shim adds one
+ * hook to a bundle's config.json and leaves every other byte as it was). The scanner checks the syntax
+ * strictly (RFC 8259: no comments, no trailing commas) and keeps numbers as text, so that a value no tree
+ * holds (an unsigned 64-bit number above INT64_MAX, as engines write for some limits) passes unchanged.
+ */
+typedef struct oih_json_span {
+        size_t start, end; /* text[start, end) */
+} oih_json_span;
+
+/* Checks that text[0, len) is one JSON value, with white space around it only, and returns its span.
+ * Errors say "line L, column C: what". */
+int oih_json_scan(const char *text, size_t len, oih_json_span *ret, oih_error **err);
+
+/* The first byte of a value: '{', '[', '"', '-', a digit, 't', 'f' or 'n'. */
+static inline char oih_json_span_kind(const char *text, oih_json_span v)
+{
+        return text[v.start];
+}
+
+/*
+ * Walks an array's elements or an object's members; spans come from a scanned text. Start with
+ * *cursor = 0. Returns true with the next element's (or member's value's) span, and for objects the key's
+ * span (the string, quotes included); false at the end.
+ */
+bool oih_json_span_next(const char *text, oih_json_span container, size_t *cursor, oih_json_span *ret_key,
+                        oih_json_span *ret_value);
+
+/* True when the string at `s` (a span of a scanned string) decodes to `ascii`, ASCII letters matched in
+ * either case: how Go's encoding/json, which runc and containerd read config.json with, matches a key to
+ * a field. */
+bool oih_json_span_key_is(const char *text, oih_json_span s, const char *ascii);
+
+/* The member of `object` named `key` (as oih_json_span_key_is() compares), the last one when several
+ * match, as Go decides. */
+bool oih_json_span_member(const char *text, oih_json_span object, const char *key, oih_json_span *ret);
+
+/* Decodes the string at `s` (a span of a scanned string) into a new NUL-terminated UTF-8 string; -EINVAL
+ * when it holds a NUL character, -ENOMEM. */
+int oih_json_span_string(const char *text, oih_json_span s, char **ret);

@@ -15,7 +15,12 @@ packages=(
     clang libclang-rt-14-dev valgrind hyperfine
     # man pages; the JSON Schema of the config format, checked in the tests
     scdoc python3-jsonschema
+    # the runtime shim under real engines: Docker 20.10, containerd 1.6 and its CRI plugin, driven by a
+    # small CRI client (gRPC, a .proto compiled at test time); the Kubernetes manifests, read with PyYAML
+    docker.io containerd python3-grpcio python3-protobuf protobuf-compiler python3-yaml
 )
+# kubectl, a client only, reads the manifests of deploy/kubernetes: Debian's, unless one is there already.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """The man pages that meson generated with scdoc: each exists with a NAME section; oci-injector-hook(1)
 names every command and option of 'oci-injector-hook --help' and its default config folders;
+oci-injector-runtime(1) every option of 'oci-injector-runtime --injector-help' and its default config;
 oci-injector-hook.json(5) names every key and mount option of the JSON Schema; with groff, both render
 without a warning.
 
-Usage: test-man.py --page1 PAGE --page5 PAGE --schema SCHEMA [--groff GROFF]"""
+Usage: test-man.py --page1 PAGE --page5 PAGE --schema SCHEMA [--page-runtime PAGE --runtime EXE]
+                   [--groff GROFF]"""
 import argparse
 import json
 import re
@@ -35,12 +37,17 @@ def main():
     ap.add_argument("--page1", required=True)
     ap.add_argument("--page5", required=True)
     ap.add_argument("--schema", required=True)
+    ap.add_argument("--page-runtime")
+    ap.add_argument("--runtime")
     ap.add_argument("--groff")
     args = ap.parse_args()
     t = Tap()
 
     pages = {}
-    for path, name in ((args.page1, "oci-injector-hook"), (args.page5, "oci-injector-hook.json")):
+    named = [(args.page1, "oci-injector-hook"), (args.page5, "oci-injector-hook.json")]
+    if args.page_runtime:
+        named.append((args.page_runtime, "oci-injector-runtime"))
+    for path, name in named:
         try:
             with open(path) as f:
                 roff = f.read()
@@ -76,8 +83,22 @@ def main():
     t.ok(not missing, "oci-injector-hook.json(5) documents every key and mount option of the schema",
          f"missing: {missing}")
 
+    if args.page_runtime:
+        help_text = subprocess.run([args.runtime, "--injector-help"], capture_output=True, text=True).stdout
+        page = pages.get(args.page_runtime, "")
+        options = sorted(set(re.findall(r"(?<![\w-])--injector-[a-z-]+", help_text)))
+        section = re.search(r"^\.SH OPTIONS\s*$(.*?)^\.SH ", page, re.M | re.S)
+        section = section.group(1) if section else ""
+        missing = [o for o in options if not re.search(rf"^{o}(?![\w-])", section, re.M)]
+        t.ok(len(options) >= 5 and not missing,
+             "oci-injector-runtime(1) describes every option of --injector-help under OPTIONS",
+             f"options: {options}, missing: {missing}")
+        default = re.search(r"default: (/\S+);", help_text)
+        t.ok(default is not None and default.group(1) in page, "oci-injector-runtime(1) names its default config",
+             help_text)
+
     if args.groff:
-        for path in (args.page1, args.page5):
+        for path in [p for p, _ in named]:
             r = subprocess.run([args.groff, "-man", "-Tutf8", "-ww", "-z", path], capture_output=True, text=True)
             t.ok(r.returncode == 0 and not r.stderr.strip(), f"{path}: groff renders it without a warning",
                  r.stderr)
