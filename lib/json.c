@@ -238,19 +238,32 @@ static int on_boolean(void *ctx, int boolean)
         return builder_add(ctx, v);
 }
 
-static int on_integer(void *ctx, long long i)
+/*
+ * Numbers come as their text: yajl's own integer callback fails the whole document on one beyond int64
+ * ("integer overflow"), and runtimes write uint64 fields (Docker and containerd: memory limits, swap,
+ * device numbers) that can be that large. Such a number is kept as a double: nothing this hook reads is one.
+ */
+static int on_number(void *ctx, const char *s, size_t len)
 {
-        oih_json *v = value_new(ctx, OIH_JSON_INTEGER);
-        if (v)
-                v->integer = i;
-        return builder_add(ctx, v);
-}
+        char buf[64];
+        bool integral = true;
 
-static int on_double(void *ctx, double d)
-{
-        oih_json *v = value_new(ctx, OIH_JSON_DOUBLE);
-        if (v)
-                v->real = d;
+        if (len >= sizeof(buf))
+                len = sizeof(buf) - 1; /* a number this long is no integer the hook could use */
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        for (size_t i = 0; i < len; i++)
+                if (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E')
+                        integral = false;
+
+        errno = 0;
+        long long i = integral ? strtoll(buf, NULL, 10) : 0;
+        bool fits = integral && errno != ERANGE;
+        oih_json *v = value_new(ctx, fits ? OIH_JSON_INTEGER : OIH_JSON_DOUBLE);
+        if (v && fits)
+                v->integer = i;
+        else if (v)
+                v->real = strtod(buf, NULL);
         return builder_add(ctx, v);
 }
 
@@ -322,8 +335,7 @@ static int on_end(void *ctx)
 static const yajl_callbacks callbacks = {
         .yajl_null = on_null,
         .yajl_boolean = on_boolean,
-        .yajl_integer = on_integer,
-        .yajl_double = on_double,
+        .yajl_number = on_number,
         .yajl_string = on_string,
         .yajl_start_map = on_start_map,
         .yajl_map_key = on_key,

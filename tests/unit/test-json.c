@@ -88,6 +88,17 @@ static void test_values(void)
         is_str(oih_json_type_name(v), "an object", "type name: object");
         is_str(oih_json_type_name(oih_json_object_get(v, "n")), "null", "type name: null");
 
+        /* Runtimes write uint64 fields (memory limits) up to 2^64-1: beyond int64 a number is a double, and
+         * the document still parses. */
+        _cleanup_json_ oih_json *huge =
+                parse("{\"limit\": 18446744073709551615, \"neg\": -99999999999999999999}", NULL);
+        ok(huge != NULL, "a document with numbers beyond 64-bit integers parses");
+        is_int(oih_json_type_of(oih_json_object_get(huge, "limit")), OIH_JSON_DOUBLE,
+               "2^64-1 is kept as a double");
+        ok(!oih_json_integer(oih_json_object_get(huge, "limit"), &i), "and is not read as an integer");
+        is_int(oih_json_type_of(oih_json_object_get(huge, "neg")), OIH_JSON_DOUBLE,
+               "a negative number beyond int64 too");
+
         _cleanup_json_ oih_json *s = parse("\"top\"", NULL);
         _cleanup_json_ oih_json *n = parse(" 12 ", NULL);
         ok(streq_ptr(oih_json_string(s), "top") && oih_json_integer(n, &i) && i == 12,
@@ -123,11 +134,9 @@ static void test_errors(void)
         refused("[1, 2,]", "line 1, column 8: ", "a trailing comma in an array");
         refused("{a: 1}", "line 1, column 3: ", "a key without quotes");
         refused("{\"a\":\n \"\xff\"}", "line 2, column 4: ", "invalid UTF-8");
-        refused("[\n 99999999999999999999]", "line 2, column ", "an integer too large for 64 bits");
         /* Errors found only once the text is over point at its end, not at its first line. */
         refused("{\n\"a\": [1,\n 2", "line 3, column 3: ", "a text that ends early, on its third line");
         refused("{\n\"a\": 1\n", "line 3, column 1: ", "an object left open at the end");
-        refused("\n\n  12345678901234567890123", "line 3, column 26: ", "a number too large at the end");
         refused("/* unterminated", "line 1, column 16: ", "a comment left open");
         refused("", "line 1, column 1: ", "an empty text");
         refused("   ", "line 1, column 4: ", "a text of spaces");

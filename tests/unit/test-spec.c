@@ -288,6 +288,17 @@ static void test_mapping_overflow(void)
         oih_spec_free(s);
 }
 
+/* Docker and containerd write uint64 resource fields; a value beyond int64 must not make the spec unreadable
+ * (it would stop every such container). */
+static void test_uint64_fields(void)
+{
+        struct oih_spec *s = parse("{" ROOT ", \"linux\": {\"resources\": {\"memory\": {\"limit\": "
+                                   "18446744073709551615, \"swap\": 18446744073709551615}}}}",
+                                   NULL);
+        ok(s != NULL, "a config.json with a memory limit of 2^64-1 is read");
+        oih_spec_free(s);
+}
+
 /* The tmpfs mounts that the runtime makes for the container: the only mounts besides the root the hook
  * writes to. */
 static void test_tmpfs_mounts(void)
@@ -322,5 +333,6 @@ int main(void)
         test_linux();
         test_read();
         test_tmpfs_mounts();
+        test_uint64_fields();
         return tap_finish();
 }
