@@ -47,6 +47,10 @@ struct oih_op {
         char *soname;
         int32_t ld_flags;
 
+        /* The bare name the source was found by, or NULL: a library in the host's ld cache, a binary in
+         * the host's PATH. */
+        char *lookup;
+
         /* LDCACHE: when ld_merge, the entries to merge into the image's ld.so.cache (ldconfig runs only if
          * the image has none, or one this hook cannot read); otherwise ldconfig runs. */
         bool ld_merge;
@@ -58,9 +62,18 @@ struct oih_plan {
         struct oih_op *ops;
         size_t n;
         char **configs; /* the activated config files, in order */
+
+        /* While planning: the host's ld cache, read once for bare library names, and how many entries of
+         * each kind were dropped as optional. */
+        char *host_ldso_cache;
+        size_t host_ldso_cache_len;
+        size_t dropped[_OIH_KIND_MAX];
 };
 
 const char *oih_op_type_name(enum oih_op_type type);
+
+/* For tests: read the host's ld cache (for bare library names) from `path`; NULL: /etc/ld.so.cache. */
+void oih_plan_host_ldso_cache_for_tests(const char *path);
 
 int oih_plan_new(struct oih_plan **ret);
 void oih_plan_free(struct oih_plan *p);
