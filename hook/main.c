@@ -40,6 +40,30 @@ enum {
         EXIT_USAGE = 2,
 };
 
+/* The one variable read from the hook's own environment (see main()). */
+#define CONFIG_DIR_VARIABLE "OCI_INJECTOR_CONFIG_DIR"
+
+extern char **environ;
+
+/*
+ * A copy of OCI_INJECTOR_CONFIG_DIR's value, or NULL when it is not set. Found in environ by hand: the
+ * rest of the environment is never read.
+ */
+static int config_dir_from_environment(char **ret)
+{
+        static const char prefix[] = CONFIG_DIR_VARIABLE "=";
+        for (char **e = environ; e && *e; e++)
+                if (strncmp(*e, prefix, sizeof(prefix) - 1) == 0) {
+                        char *copy = strdup(*e + sizeof(prefix) - 1);
+                        if (!copy)
+                                return -ENOMEM;
+                        *ret = copy;
+                        return 0;
+                }
+        *ret = NULL;
+        return 0;
+}
+
 static void help(void)
 {
         printf("Usage: oci-injector-hook [OPTIONS]              hook mode: the OCI state on stdin\n"
@@ -54,7 +78,8 @@ static void help(void)
                "Options:\n"
                "  -c, --config-dir DIR    read configs from DIR; repeat for more folders, a later\n"
                "                          one's file replaces an earlier one's of the same name\n"
-               "                          (default: %s, then %s)\n"
+               "                          (default: $OCI_INJECTOR_CONFIG_DIR of the hook's own\n"
+               "                          environment when set, else %s, then %s)\n"
                "  -l, --log-level LEVEL   error, warning (default), info or debug\n"
                "  -t, --log-target TARGET stderr (default) or syslog\n"
                "  -m, --modules-dir DIR   where libkmod looks for kernel modules (default: the\n"
@@ -318,16 +343,39 @@ static int run_plan(char *const *dirs, const char *bundle, bool json)
 int main(int argc, char **argv)
 {
         struct args a = { .log_level = OIH_LOG_WARNING, .log_target = OIH_LOG_STDERR };
+        _cleanup_free_ char *env_config_dir = NULL;
         int r;
 
-        /* Nothing the hook does depends on its environment, which the runtime (and through it, an
-         * image) may have set: drop it, so that no library reads it either (THREATS.md item 4). */
+        /* OCI_INJECTOR_CONFIG_DIR chose the Go hook's config folder, and registrations set it in their
+         * "env": that environment is the administrator's (a runtime passes a hook exactly its
+         * registration's env, never the container's). It is read as one --config-dir. Nothing else the
+         * hook does depends on its environment, which the runtime (and through it, an image) may have set:
+         * drop it, so that no library reads it either (THREATS.md item 4). */
+        if (config_dir_from_environment(&env_config_dir) < 0)
+                return EXIT_FAILURE;
         (void)clearenv();
 
         r = parse_args(argc, argv, &a);
         if (r <= 0) {
                 args_done(&a);
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        }
+        if (env_config_dir && !a.config_dirs) {
+                _cleanup_free_ char *dir = NULL;
+                const char *why = NULL;
+                r = path_normalize(env_config_dir, &dir, &why);
+                if (r == -ENOMEM || (r >= 0 && strv_consume(&a.config_dirs, TAKE_PTR(dir)) < 0)) {
+                        args_done(&a);
+                        return EXIT_FAILURE;
+                }
+                if (r < 0) {
+                        /* Its value is not shown: no environment value goes into a log line. */
+                        usage_error(CONFIG_DIR_VARIABLE " in the hook's environment %s; give the config "
+                                                        "folder as an absolute path, or leave it unset",
+                                    why);
+                        args_done(&a);
+                        return EXIT_USAGE;
+                }
         }
 
         oih_log_setup(a.log_level, a.log_target);

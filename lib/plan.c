@@ -150,6 +150,13 @@ static int plan_add_op(struct oih_plan *p, struct oih_op *op, oih_error **err)
                 if (op_same(o, op)) {
                         log_debug("%s: %s \"%s\" is already planned by \"%s\"", op->config,
                                   oih_op_type_name(op->type), op->target ?: op->source, o->config);
+                        /* A file listed as a binary and as a library is a library: the ld cache needs it. */
+                        if (op->kind == OIH_KIND_LIBRARY && o->kind != OIH_KIND_LIBRARY) {
+                                o->kind = OIH_KIND_LIBRARY;
+                                free(o->soname);
+                                o->soname = TAKE_PTR(op->soname);
+                                o->ld_flags = op->ld_flags;
+                        }
                         op_done(op);
                         return 0;
                 }

@@ -757,6 +757,20 @@ static void test_ld_entries(void)
         ok(b && !b->soname && b->ld_flags == 0, "that library has no soname or flags in the plan");
         oih_plan_free(p);
         oih_config_free(c);
+
+        /* A file listed as a binary first and as a library too (Solarflare's configs list a library
+         * among the binaries): one bind, and it is a library to the ld cache. */
+        c = config("/c/ld.json",
+                   "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"], \"libraries\": [\"%s\"]}",
+                   at("lib3/libinjtest.so.1.2.3"), at("lib3/libinjtest.so.1.2.3"));
+        p = plan1(c, NULL);
+        b = find(p, OIH_OP_BIND, at("lib3/libinjtest.so.1.2.3"));
+        ld = ldcache(p);
+        ok(p && count(p, OIH_OP_BIND) == 1 && b && b->kind == OIH_KIND_LIBRARY &&
+                   streq_ptr(b->soname, "libinjtest.so.1") && ld && ld->ld_merge && ld->n_ld_entries == 1,
+           "a file that is a binary and a library is bound once, and gets its ld cache entry");
+        oih_plan_free(p);
+        oih_config_free(c);
 }
 
 /* plan1 with what it logs at info level and above, captured. */
