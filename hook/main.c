@@ -31,8 +31,9 @@ struct args {
         char *modules_dir;
         char *vendor;
         char *cdi_version;
-        char **folders;  /* ldcache */
-        char **symlinks; /* ldcache: pairs of path and link text */
+        char **folders;   /* ldcache */
+        char **symlinks;  /* ldcache: pairs of path and link text */
+        char **libraries; /* ldcache */
         bool json;
 };
 
@@ -70,7 +71,9 @@ static void help(void)
                "       oci-injector-hook validate [OPTIONS]     check every config file\n"
                "       oci-injector-hook plan [OPTIONS] (--bundle DIR | < state.json) [--json]\n"
                "       oci-injector-hook cdi [OPTIONS] [--vendor NAME]   print a CDI spec of the configs\n"
-               "       oci-injector-hook ldcache [--folder DIR]... [--symlink PATH TEXT]... < state.json\n"
+               "       oci-injector-hook ldcache [--library PATH]... [--symlink PATH TEXT]... [--folder "
+               "DIR]...\n"
+               "                                 < state.json\n"
                "\n"
                "Injects host devices, binaries, libraries, folders and files into the containers\n"
                "that ask for them, as an OCI prestart or createRuntime hook.\n"
@@ -78,8 +81,8 @@ static void help(void)
                "Options:\n"
                "  -c, --config-dir DIR    read configs from DIR; repeat for more folders, a later\n"
                "                          one's file replaces an earlier one's of the same name\n"
-               "                          (default: $OCI_INJECTOR_CONFIG_DIR of the hook's own\n"
-               "                          environment when set, else %s, then %s)\n"
+               "                          (without it: $OCI_INJECTOR_CONFIG_DIR of the hook's own\n"
+               "                          environment, or by default: %s, then %s)\n"
                "  -l, --log-level LEVEL   error, warning (default), info or debug\n"
                "  -t, --log-target TARGET stderr (default) or syslog\n"
                "  -m, --modules-dir DIR   where libkmod looks for kernel modules (default: the\n"
@@ -89,6 +92,7 @@ static void help(void)
                "      --vendor NAME       cdi: the vendor of the CDI kind NAME/config\n"
                "                          (default: oci-injector-hook)\n"
                "      --cdi-version V     cdi: the cdiVersion to write, 0.5.0 (default) to 0.8.0\n"
+               "      --library PATH      ldcache: a library the runtime bound at PATH, for the ld cache\n"
                "      --folder DIR        ldcache: a folder the ld cache must search\n"
                "      --symlink PATH TEXT ldcache: make symlink PATH with link text TEXT\n"
                "  -h, --help              show this help\n"
@@ -104,6 +108,7 @@ static void args_done(struct args *a)
         strv_free(a->config_dirs);
         strv_free(a->folders);
         strv_free(a->symlinks);
+        strv_free(a->libraries);
         free(a->bundle);
         free(a->modules_dir);
         free(a->vendor);
@@ -136,6 +141,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 { "cdi-version", required_argument, NULL, 'C' },
                 { "folder", required_argument, NULL, 'f' },
                 { "symlink", required_argument, NULL, 's' },
+                { "library", required_argument, NULL, 'L' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -176,6 +182,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                         break;
                 case 'f':
                         if (strv_extend(&a->folders, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case 'L':
+                        if (strv_extend(&a->libraries, optarg) < 0)
                                 return -ENOMEM;
                         break;
                 case 's':
@@ -248,8 +258,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                                    a->symlinks[strv_length(a->symlinks) - 1]);
         if ((a->vendor || a->cdi_version) && a->command != COMMAND_CDI)
                 return usage_error("%s is for the cdi command", a->vendor ? "--vendor" : "--cdi-version");
-        if ((a->folders || a->symlinks) && a->command != COMMAND_LDCACHE)
-                return usage_error("%s is for the ldcache command", a->folders ? "--folder" : "--symlink");
+        if ((a->folders || a->symlinks || a->libraries) && a->command != COMMAND_LDCACHE)
+                return usage_error("%s is for the ldcache command", a->folders    ? "--folder"
+                                                                    : a->symlinks ? "--symlink"
+                                                                                  : "--library");
 
         if ((a->bundle || a->json) && a->command != COMMAND_PLAN)
                 return usage_error("%s is for the plan command", a->bundle ? "--bundle" : "--json");
@@ -301,7 +313,7 @@ static int run_cdi(char *const *dirs, const char *vendor, const char *version)
         return r > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int run_ldcache(char *const *folders, char *const *symlinks)
+static int run_ldcache(char *const *folders, char *const *symlinks, char *const *libraries)
 {
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_(oih_state_freep) struct oih_state *state = NULL;
@@ -311,7 +323,7 @@ static int run_ldcache(char *const *folders, char *const *symlinks)
                 return EXIT_FAILURE;
         }
         oih_log_set_container(state->id);
-        if (oih_ldcache_run(state, folders, symlinks, &err) < 0) {
+        if (oih_ldcache_run(state, folders, symlinks, libraries, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -392,7 +404,7 @@ int main(int argc, char **argv)
                 r = run_cdi(dirs, a.vendor, a.cdi_version);
                 break;
         case COMMAND_LDCACHE:
-                r = run_ldcache(a.folders, a.symlinks);
+                r = run_ldcache(a.folders, a.symlinks, a.libraries);
                 break;
         default:
                 r = run_hook(&(struct oih_options){ .config_dirs = dirs, .modules_dir = a.modules_dir });

@@ -31,7 +31,7 @@ void oih_plan_host_ldso_cache_for_tests(const char *path)
 static const char *const op_names[_OIH_OP_MAX] = {
         [OIH_OP_MODULE] = "module", [OIH_OP_MKDIR] = "mkdir",     [OIH_OP_MOUNT] = "mount",
         [OIH_OP_DEVICE] = "device", [OIH_OP_BIND] = "bind",       [OIH_OP_SYMLINK] = "symlink",
-        [OIH_OP_COPY] = "copy",     [OIH_OP_LDCACHE] = "ldcache",
+        [OIH_OP_COPY] = "copy",     [OIH_OP_PRESENT] = "present", [OIH_OP_LDCACHE] = "ldcache",
 };
 
 const char *oih_op_type_name(enum oih_op_type type)
@@ -228,12 +228,11 @@ static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_ty
 
 /* Reads the library's soname and kind from its ELF file. A file the hook cannot describe is no error:
  * ldconfig, which then refreshes the cache, decides what it is. */
-static int read_library_facts(const char *path, struct library_facts *ret)
+static int read_library_facts_fd(int fd, const char *path, struct library_facts *ret)
 {
         struct oih_elf_library lib = {};
 
         *ret = (struct library_facts){};
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
         int r = fd < 0 ? negative_errno() : oih_elf_library_read(fd, &lib);
         if (r == -ENOMEM)
                 return r;
@@ -250,6 +249,12 @@ static int read_library_facts(const char *path, struct library_facts *ret)
                 ret->soname = TAKE_PTR(lib.soname);
         oih_elf_library_done(&lib);
         return 0;
+}
+
+static int read_library_facts(const char *path, struct library_facts *ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        return read_library_facts_fd(fd, path, ret);
 }
 
 /* A host path that is not there: dropped for an optional entry, an error for any other. */
@@ -785,12 +790,14 @@ static int add_soname_link(struct oih_plan *p, const struct oih_op *lib, const c
 static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
 {
         _cleanup_free_ size_t *implied = NULL;
-        size_t n_implied = 0, n = p->n;
+        size_t n_implied = 0, n = p->n, libraries = 0;
 
         for (size_t i = 0; i < n; i++) {
                 const struct oih_op *o = &p->ops[i];
-                if (o->kind != OIH_KIND_LIBRARY || (o->type != OIH_OP_BIND && o->type != OIH_OP_COPY))
+                if (o->kind != OIH_KIND_LIBRARY ||
+                    (o->type != OIH_OP_BIND && o->type != OIH_OP_COPY && o->type != OIH_OP_PRESENT))
                         continue;
+                libraries++;
                 const char *name = path_basename(o->target);
                 if (!oih_ldso_cache_name_ok(name))
                         continue; /* ldconfig leaves it out too */
@@ -814,7 +821,9 @@ static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
                 if (add_ld_entry(ld, soname, link, flags) < 0)
                         return -ENOMEM;
         }
-        ld->ld_merge = true;
+        /* Folders and links without a library the plan knows (the ldcache entry point's old arguments):
+         * nothing to describe to ld.so, so ldconfig looks at the folders. */
+        ld->ld_merge = libraries > 0;
         return 0;
 }
 
@@ -888,6 +897,27 @@ int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *targ
                 .target = strdup(target),
         };
         if (!op.config || !op.source || !op.target) {
+                op_done(&op);
+                return -ENOMEM;
+        }
+        return plan_add_op(p, &op, NULL) == -ENOMEM ? -ENOMEM : 0;
+}
+
+int oih_plan_add_present_library(struct oih_plan *p, const char *label, const char *target, int fd)
+{
+        struct library_facts lib;
+        int r = read_library_facts_fd(fd, target, &lib);
+        if (r < 0)
+                return r;
+        struct oih_op op = {
+                .type = OIH_OP_PRESENT,
+                .kind = OIH_KIND_LIBRARY,
+                .config = strdup(label),
+                .target = strdup(target),
+                .soname = TAKE_PTR(lib.soname),
+                .ld_flags = lib.ld_flags,
+        };
+        if (!op.config || !op.target) {
                 op_done(&op);
                 return -ENOMEM;
         }

@@ -22,6 +22,8 @@ enum oih_op_type {
         OIH_OP_BIND,    /* bind host file `source` read-only onto `target` */
         OIH_OP_SYMLINK, /* make symlink `target` pointing to `source` (the link text) */
         OIH_OP_COPY,    /* copy host file `source` to `target` */
+        OIH_OP_PRESENT, /* library `target` is in place already (bound by the runtime, CDI): the ld
+                         * cache step counts it, executing does nothing */
         OIH_OP_LDCACHE, /* refresh the container's ld cache, searching `dirs` */
         _OIH_OP_MAX,
 };
@@ -107,8 +109,11 @@ int oih_plan_build(struct oih_config *const *configs, size_t n, struct oih_plan 
 int oih_plan_print(const struct oih_plan *p, bool json, FILE *out);
 
 /*
- * For the ldcache entry point (CDI): a symlink to make at `target` with link text `text`, and folders
- * the ld cache must search. `label` names what asked for them in messages.
+ * For the ldcache entry point (CDI): a symlink to make at `target` with link text `text`; a library the
+ * runtime bound at `target` already, its soname and kind read from `fd` (the file, opened in the root);
+ * and folders the ld cache must search. `label` names what asked for them in messages. Then
+ * oih_plan_finish() plans the ld cache step exactly as for hook mode.
  */
 int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *target, const char *text);
+int oih_plan_add_present_library(struct oih_plan *p, const char *label, const char *target, int fd);
 int oih_plan_add_ldcache(struct oih_plan *p, char *const *dirs);

@@ -758,6 +758,35 @@ static void test_ld_entries(void)
         oih_plan_free(p);
         oih_config_free(c);
 
+        /* The ldcache entry point (CDI): the runtime bound the library; its chain's link and the file are
+         * given, and the ld cache step is planned by oih_plan_finish() as for hook mode. */
+        int fd = open(at("lib3/libinjtest.so.1.2.3"), O_RDONLY | O_CLOEXEC);
+        p = NULL;
+        ok(fd >= 0 && oih_plan_new(&p) == 0 &&
+                   oih_plan_add_symlink(p, "ldcache", "/opt/x/libinjtest.so.1", "libinjtest.so.1.2.3") ==
+                           0 &&
+                   oih_plan_add_present_library(p, "ldcache", "/opt/x/libinjtest.so.1.2.3", fd) == 0 &&
+                   oih_plan_finish(p) == 0,
+           "a library in place, and its link, planned for the ldcache entry point");
+        ld = ldcache(p);
+        ok(ld && ld->ld_merge && ld->n_ld_entries == 1 &&
+                   streq(ld->ld_entries[0].soname, "libinjtest.so.1") &&
+                   streq(ld->ld_entries[0].path, "/opt/x/libinjtest.so.1") &&
+                   strv_contains(ld->dirs, "/opt/x"),
+           "its ld cache entry and folder, as hook mode plans them");
+        ok(find(p, OIH_OP_PRESENT, "/opt/x/libinjtest.so.1.2.3") && count(p, OIH_OP_BIND) == 0,
+           "the library itself is no bind: the runtime made it");
+        oih_plan_free(p);
+        if (fd >= 0)
+                close(fd);
+        p = NULL;
+        ok(oih_plan_new(&p) == 0 &&
+                   oih_plan_add_symlink(p, "ldcache", "/opt/x/libinjtest.so.1", "libinjtest.so.1.2.3") ==
+                           0 &&
+                   oih_plan_finish(p) == 0 && ldcache(p) && !ldcache(p)->ld_merge,
+           "links without a library (a spec written before --library): nothing to merge, ldconfig runs");
+        oih_plan_free(p);
+
         /* A file listed as a binary first and as a library too (Solarflare's configs list a library
          * among the binaries): one bind, and it is a library to the ld cache. */
         c = config("/c/ld.json",
