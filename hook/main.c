@@ -32,8 +32,9 @@ struct args {
         char *modules_dir;
         char *vendor;
         char *cdi_version;
-        char **folders;  /* ldcache */
-        char **symlinks; /* ldcache: pairs of path and link text */
+        char **folders;   /* ldcache */
+        char **symlinks;  /* ldcache: pairs of path and link text */
+        char **libraries; /* ldcache */
         bool json;
         unsigned activation; /* OIH_ACTIVATION_* */
         bool activation_given;
@@ -43,13 +44,39 @@ enum {
         EXIT_USAGE = 2,
 };
 
+/* The one variable read from the hook's own environment (see main()). */
+#define CONFIG_DIR_VARIABLE "OCI_INJECTOR_CONFIG_DIR"
+
+extern char **environ;
+
+/*
+ * A copy of OCI_INJECTOR_CONFIG_DIR's value, or NULL when it is not set. Found in environ by hand: the
+ * rest of the environment is never read.
+ */
+static int config_dir_from_environment(char **ret)
+{
+        static const char prefix[] = CONFIG_DIR_VARIABLE "=";
+        for (char **e = environ; e && *e; e++)
+                if (strncmp(*e, prefix, sizeof(prefix) - 1) == 0) {
+                        char *copy = strdup(*e + sizeof(prefix) - 1);
+                        if (!copy)
+                                return -ENOMEM;
+                        *ret = copy;
+                        return 0;
+                }
+        *ret = NULL;
+        return 0;
+}
+
 static void help(void)
 {
         printf("Usage: oci-injector-hook [OPTIONS]              hook mode: the OCI state on stdin\n"
                "       oci-injector-hook validate [OPTIONS]     check every config file\n"
                "       oci-injector-hook plan [OPTIONS] (--bundle DIR | < state.json) [--json]\n"
                "       oci-injector-hook cdi [OPTIONS] [--vendor NAME]   print a CDI spec of the configs\n"
-               "       oci-injector-hook ldcache [--folder DIR]... [--symlink PATH TEXT]... < state.json\n"
+               "       oci-injector-hook ldcache [--library PATH]... [--symlink PATH TEXT]... [--folder "
+               "DIR]...\n"
+               "                                 < state.json\n"
                "\n"
                "Injects host devices, binaries, libraries, folders and files into the containers\n"
                "that ask for them, as an OCI prestart or createRuntime hook.\n"
@@ -57,7 +84,8 @@ static void help(void)
                "Options:\n"
                "  -c, --config-dir DIR    read configs from DIR; repeat for more folders, a later\n"
                "                          one's file replaces an earlier one's of the same name\n"
-               "                          (default: %s, then %s)\n"
+               "                          (without it: $OCI_INJECTOR_CONFIG_DIR of the hook's own\n"
+               "                          environment, or by default: %s, then %s)\n"
                "  -l, --log-level LEVEL   error, warning (default), info or debug\n"
                "  -t, --log-target TARGET stderr (default) or syslog\n"
                "  -m, --modules-dir DIR   where libkmod looks for kernel modules (default: the\n"
@@ -70,6 +98,7 @@ static void help(void)
                "      --vendor NAME       cdi: the vendor of the CDI kind NAME/config\n"
                "                          (default: oci-injector-hook)\n"
                "      --cdi-version V     cdi: the cdiVersion to write, 0.5.0 (default) to 0.8.0\n"
+               "      --library PATH      ldcache: a library the runtime bound at PATH, for the ld cache\n"
                "      --folder DIR        ldcache: a folder the ld cache must search\n"
                "      --symlink PATH TEXT ldcache: make symlink PATH with link text TEXT\n"
                "  -h, --help              show this help\n"
@@ -85,6 +114,7 @@ static void args_done(struct args *a)
         strv_free(a->config_dirs);
         strv_free(a->folders);
         strv_free(a->symlinks);
+        strv_free(a->libraries);
         free(a->bundle);
         free(a->modules_dir);
         free(a->vendor);
@@ -117,6 +147,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 { "cdi-version", required_argument, NULL, 'C' },
                 { "folder", required_argument, NULL, 'f' },
                 { "symlink", required_argument, NULL, 's' },
+                { "library", required_argument, NULL, 'L' },
                 { "json", no_argument, NULL, 'j' },
                 { "activation", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
@@ -158,6 +189,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                         break;
                 case 'f':
                         if (strv_extend(&a->folders, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case 'L':
+                        if (strv_extend(&a->libraries, optarg) < 0)
                                 return -ENOMEM;
                         break;
                 case 's':
@@ -237,8 +272,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                                    a->symlinks[strv_length(a->symlinks) - 1]);
         if ((a->vendor || a->cdi_version) && a->command != COMMAND_CDI)
                 return usage_error("%s is for the cdi command", a->vendor ? "--vendor" : "--cdi-version");
-        if ((a->folders || a->symlinks) && a->command != COMMAND_LDCACHE)
-                return usage_error("%s is for the ldcache command", a->folders ? "--folder" : "--symlink");
+        if ((a->folders || a->symlinks || a->libraries) && a->command != COMMAND_LDCACHE)
+                return usage_error("%s is for the ldcache command", a->folders    ? "--folder"
+                                                                    : a->symlinks ? "--symlink"
+                                                                                  : "--library");
 
         if (a->activation_given && a->command != COMMAND_HOOK && a->command != COMMAND_PLAN)
                 return usage_error("--activation is for hook mode and the plan command");
@@ -292,7 +329,7 @@ static int run_cdi(char *const *dirs, const char *vendor, const char *version)
         return r > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int run_ldcache(char *const *folders, char *const *symlinks)
+static int run_ldcache(char *const *folders, char *const *symlinks, char *const *libraries)
 {
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_(oih_state_freep) struct oih_state *state = NULL;
@@ -302,7 +339,7 @@ static int run_ldcache(char *const *folders, char *const *symlinks)
                 return EXIT_FAILURE;
         }
         oih_log_set_container(state->id);
-        if (oih_ldcache_run(state, folders, symlinks, &err) < 0) {
+        if (oih_ldcache_run(state, folders, symlinks, libraries, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -336,16 +373,39 @@ int main(int argc, char **argv)
         struct args a = { .log_level = OIH_LOG_WARNING,
                           .log_target = OIH_LOG_STDERR,
                           .activation = OIH_ACTIVATION_DEFAULT };
+        _cleanup_free_ char *env_config_dir = NULL;
         int r;
 
-        /* Nothing the hook does depends on its environment, which the runtime (and through it, an
-         * image) may have set: drop it, so that no library reads it either (THREATS.md item 4). */
+        /* OCI_INJECTOR_CONFIG_DIR chose the Go hook's config folder, and registrations set it in their
+         * "env": that environment is the administrator's (a runtime passes a hook exactly its
+         * registration's env, never the container's). It is read as one --config-dir. Nothing else the
+         * hook does depends on its environment, which the runtime (and through it, an image) may have set:
+         * drop it, so that no library reads it either (THREATS.md item 4). */
+        if (config_dir_from_environment(&env_config_dir) < 0)
+                return EXIT_FAILURE;
         (void)clearenv();
 
         r = parse_args(argc, argv, &a);
         if (r <= 0) {
                 args_done(&a);
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        }
+        if (env_config_dir && !a.config_dirs) {
+                _cleanup_free_ char *dir = NULL;
+                const char *why = NULL;
+                r = path_normalize(env_config_dir, &dir, &why);
+                if (r == -ENOMEM || (r >= 0 && strv_consume(&a.config_dirs, TAKE_PTR(dir)) < 0)) {
+                        args_done(&a);
+                        return EXIT_FAILURE;
+                }
+                if (r < 0) {
+                        /* Its value is not shown: no environment value goes into a log line. */
+                        usage_error(CONFIG_DIR_VARIABLE " in the hook's environment %s; give the config "
+                                                        "folder as an absolute path, or leave it unset",
+                                    why);
+                        args_done(&a);
+                        return EXIT_USAGE;
+                }
         }
 
         oih_log_setup(a.log_level, a.log_target);
@@ -362,7 +422,7 @@ int main(int argc, char **argv)
                 r = run_cdi(dirs, a.vendor, a.cdi_version);
                 break;
         case COMMAND_LDCACHE:
-                r = run_ldcache(a.folders, a.symlinks);
+                r = run_ldcache(a.folders, a.symlinks, a.libraries);
                 break;
         default:
                 r = run_hook(&(struct oih_options){

@@ -9,18 +9,39 @@
 #include "mount-options.h"
 #include "plan.h"
 
-/* CDI device names: letters, digits, '_', '.', ':' and '-'. */
+static bool ascii_letter(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ascii_alnum(char c)
+{
+        return ascii_letter(c) || (c >= '0' && c <= '9');
+}
+
+/*
+ * CDI's qualified names, as the CDI library checks them (a runtime refuses a whole spec file with one bad
+ * name): a vendor or class has ASCII letters, digits, '_', '-' and '.', starts with a letter and ends
+ * with a letter or digit; a device name may also have ':', and starts and ends with a letter or digit.
+ */
+static bool cdi_name_ok(const char *s, bool device)
+{
+        size_t l = strlen(s);
+        if (l == 0 || !ascii_alnum(s[l - 1]) || !(device ? ascii_alnum(s[0]) : ascii_letter(s[0])))
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!ascii_alnum(s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.' &&
+                    !(device && s[i] == ':'))
+                        return false;
+        return true;
+}
+
+/* The device of a config is named after its file, without ".json". */
 static char *device_name(const char *file_name)
 {
         char *n = strdup(file_name);
-        if (!n)
-                return NULL;
-        if (endswith(n, ".json"))
+        if (n && endswith(n, ".json"))
                 n[strlen(n) - 5] = 0;
-        for (char *s = n; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || *s == '.' || *s == ':' || *s == '-'))
-                        *s = '-';
         return n;
 }
 
@@ -79,6 +100,14 @@ static void write_hook(oih_json_writer *w, const struct oih_plan *p, const char 
         oih_json_write_array_open(w);
         oih_json_write_string(w, "oci-injector-hook");
         oih_json_write_string(w, "ldcache");
+        /* The libraries first: the entry point reads their sonames in the root, for the ld cache. */
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                if (o->kind == OIH_KIND_LIBRARY && (o->type == OIH_OP_BIND || o->type == OIH_OP_COPY)) {
+                        oih_json_write_string(w, "--library");
+                        oih_json_write_string(w, o->target);
+                }
+        }
         for (size_t i = 0; i < p->n; i++) {
                 const struct oih_op *o = &p->ops[i];
                 if (o->type == OIH_OP_SYMLINK) {
@@ -173,6 +202,14 @@ int oih_cdi_print(char *const *dirs, const char *vendor, const char *version, FI
         _cleanup_free_ char *self = NULL, *kind = NULL;
         int left_out = 0, exported = 0;
 
+        if (!cdi_name_ok(vendor, false)) {
+                log_error(
+                        "cdi: --vendor \"%s\" is not a CDI vendor name: ASCII letters, digits, '_', '-' and "
+                        "'.', starting with a letter and ending with a letter or digit, such as "
+                        "\"example.com\"; no spec written",
+                        vendor);
+                return 1;
+        }
         int r = readlink_malloc("/proc/self/exe", &self);
         if (r < 0)
                 return r;
@@ -199,6 +236,20 @@ int oih_cdi_print(char *const *dirs, const char *vendor, const char *version, FI
                 _cleanup_plan_ struct oih_plan *plan = NULL;
                 _cleanup_free_ char *name = NULL;
 
+                name = device_name(c->name);
+                if (!name) {
+                        oih_json_writer_free(w);
+                        return -ENOMEM;
+                }
+                if (!cdi_name_ok(name, true)) {
+                        log_error(
+                                "%s: \"%s\" is not a CDI device name (ASCII letters, digits, '_', '-', '.' "
+                                "and ':', starting and ending with a letter or digit); left out of the CDI "
+                                "spec: rename the file",
+                                c->file, name);
+                        left_out++;
+                        continue;
+                }
                 if (!oih_config_is_valid(c)) {
                         log_error("%s: %s; left out of the CDI spec", c->file, c->problems[0]);
                         left_out++;
@@ -213,11 +264,6 @@ int oih_cdi_print(char *const *dirs, const char *vendor, const char *version, FI
                         log_warning("%s: nothing of it can be expressed in CDI; left out", c->file);
                         left_out++;
                         continue;
-                }
-                name = device_name(c->name);
-                if (!name) {
-                        oih_json_writer_free(w);
-                        return -ENOMEM;
                 }
                 write_device(w, name, plan, self);
                 exported++;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
+#include <strings.h>
 
 #include "config.h"
 #include "json.h"
@@ -21,6 +22,15 @@ struct parser {
         bool oom;
 };
 
+/* Paths from the file may carry newlines or escape sequences, which would forge a second line or reach
+ * the terminal: in a line for a person, control characters become '?'. */
+static void make_printable(char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 static void problem(struct parser *p, const char *fmt, ...) _printf_(2, 3);
 static void problem(struct parser *p, const char *fmt, ...)
 {
@@ -29,12 +39,34 @@ static void problem(struct parser *p, const char *fmt, ...)
         va_start(ap, fmt);
         int r = vasprintf(&s, fmt, ap);
         va_end(ap);
-        /* A problem is one line for a person: paths from the file may carry newlines or escape
-         * sequences, which would forge a second line or reach the terminal. */
-        for (int i = 0; i < r; i++)
-                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        s[i] = '?';
+        if (r >= 0)
+                make_printable(s);
         if (r < 0 || strv_consume(&p->c->problems, s) < 0)
+                p->oom = true;
+}
+
+/*
+ * A key the parser does not know: hook mode ignores it (people write "comment"; the Go hook's viper
+ * ignored every key it did not know) and says so in one line, validate lists it as a problem. `where`
+ * is "" at the top level or "binaries[0]", `known` the keys the parser knows there.
+ */
+static void unknown_key(struct parser *p, const char *where, const char *key, const char *known)
+{
+        char *line = NULL, *name = NULL;
+
+        if (asprintf(&line, "%s%sunknown key \"%s\" (known: %s)", where, *where ? ": " : "", key, known) < 0)
+                line = NULL;
+        if (asprintf(&name, "%s%s%s", where, *where ? "." : "", key) < 0)
+                name = NULL;
+        if (!line || !name) {
+                free(line);
+                free(name);
+                p->oom = true;
+                return;
+        }
+        make_printable(line);
+        make_printable(name);
+        if (strv_consume(&p->c->unknown_keys, line) < 0 || strv_consume(&p->c->ignored_keys, name) < 0)
                 p->oom = true;
 }
 
@@ -46,17 +78,40 @@ static char *dup_or_oom(struct parser *p, const char *s)
         return d;
 }
 
-/* Reports keys that appear more than once in an object: a second value would silently win. */
+/* Keys are matched without regard to case ("Activation_Flag"), as the Go hook's viper matched them. */
+static bool key_is(const char *key, const char *name)
+{
+        return strcasecmp(key, name) == 0;
+}
+
+/* The member `name` of object o, whatever the case of its key; the last one when given twice. */
+static const oih_json *member(const oih_json *o, const char *name)
+{
+        for (size_t i = oih_json_length(o); i > 0; i--)
+                if (key_is(oih_json_object_key_at(o, i - 1), name))
+                        return oih_json_object_value_at(o, i - 1);
+        return NULL;
+}
+
+/* Reports keys that appear more than once in an object ("devices" and "Devices" too): a second value
+ * would silently win. */
 static void check_duplicate_keys(struct parser *p, const oih_json *o, const char *where)
 {
         size_t n = oih_json_length(o);
         for (size_t i = 1; i < n; i++)
-                for (size_t j = 0; j < i; j++)
-                        if (streq(oih_json_object_key_at(o, i), oih_json_object_key_at(o, j))) {
-                                problem(p, "%s%s\"%s\" is given twice", where, *where ? ": " : "",
-                                        oih_json_object_key_at(o, i));
-                                break;
-                        }
+                for (size_t j = 0; j < i; j++) {
+                        const char *a = oih_json_object_key_at(o, j), *b = oih_json_object_key_at(o, i);
+                        if (!key_is(a, b))
+                                continue;
+                        if (streq(a, b))
+                                problem(p, "%s%s\"%s\" is given twice", where, *where ? ": " : "", b);
+                        else
+                                problem(p,
+                                        "%s%s\"%s\" is given twice, also as \"%s\" (keys are matched "
+                                        "without regard to case)",
+                                        where, *where ? ": " : "", b, a);
+                        break;
+                }
 }
 
 static void parse_activation(struct parser *p, const oih_json *v, const char *key,
@@ -104,17 +159,37 @@ static bool module_name_ok(const char *s)
         return true;
 }
 
+/*
+ * A list, or one string where a list of strings is expected: the Go hook's viper read
+ * "devices": "/dev/foo" as a list of one. False for anything else.
+ */
+static bool is_list(const oih_json *v)
+{
+        return oih_json_type_of(v) == OIH_JSON_ARRAY || oih_json_type_of(v) == OIH_JSON_STRING;
+}
+
+static size_t list_length(const oih_json *v)
+{
+        return oih_json_type_of(v) == OIH_JSON_ARRAY ? oih_json_length(v) : 1;
+}
+
+static const oih_json *list_at(const oih_json *v, size_t i)
+{
+        return oih_json_type_of(v) == OIH_JSON_ARRAY ? oih_json_array_at(v, i) : v;
+}
+
 static void parse_modules(struct parser *p, const oih_json *v)
 {
-        if (oih_json_type_of(v) != OIH_JSON_ARRAY) {
-                problem(p, "modules: expected an array of module names, got %s", oih_json_type_name(v));
+        if (!is_list(v)) {
+                problem(p, "modules: expected an array of module names (or one name), got %s",
+                        oih_json_type_name(v));
                 return;
         }
-        for (size_t i = 0; i < oih_json_length(v); i++) {
-                const char *m = oih_json_string(oih_json_array_at(v, i));
+        for (size_t i = 0; i < list_length(v); i++) {
+                const char *m = oih_json_string(list_at(v, i));
                 if (!m)
                         problem(p, "modules[%zu]: expected a module name, got %s", i,
-                                oih_json_type_name(oih_json_array_at(v, i)));
+                                oih_json_type_name(list_at(v, i)));
                 else if (!module_name_ok(m))
                         problem(p,
                                 "modules[%zu]: \"%s\" is not a module name (letters, digits, '_' and '-')",
@@ -187,6 +262,36 @@ static bool kind_takes_globs(enum oih_kind kind)
                kind == OIH_KIND_FILE;
 }
 
+/* Why `name` (no '/') cannot be a bare library or program name, or NULL when it can. */
+static const char *bare_name_problem(const char *name)
+{
+        if (streq(name, ".") || streq(name, ".."))
+                return "is not a file name";
+        if (strlen(name) > NAME_MAX)
+                return "is longer than NAME_MAX";
+        for (const char *s = name; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        return "has a control character";
+        if (string_is_glob(name))
+                return "is a glob without a folder; a glob needs one (\"/usr/lib64/libfoo*\")";
+        return NULL;
+}
+
+/* A bare library or program name ("libcuda.so.1", "nvidia-smi"): the plan looks it up on the host. */
+static void parse_bare_name(struct parser *p, enum oih_kind kind, const char *name, const char *where,
+                            struct oih_entry *e)
+{
+        const char *why = bare_name_problem(name);
+        if (why) {
+                problem(p, "%s: \"%s\" %s; write an absolute path, or %s", where, name, why,
+                        kind == OIH_KIND_LIBRARY ? "a soname such as \"libcuda.so.1\""
+                                                 : "a program name such as \"nvidia-smi\"");
+                return;
+        }
+        e->path = dup_or_oom(p, name);
+        e->bare = true;
+}
+
 /* One entry of a path list: a string, or {"path", "container_path", "optional"}. */
 static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, const oih_json *v,
                              struct oih_entry *e)
@@ -203,30 +308,34 @@ static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, con
                 for (size_t k = 0; k < oih_json_length(v); k++) {
                         const char *key = oih_json_object_key_at(v, k);
                         const oih_json *val = oih_json_object_value_at(v, k);
-                        if (streq(key, "path") || streq(key, "container_path")) {
+                        if (key_is(key, "path") || key_is(key, "container_path")) {
+                                const char *name = key_is(key, "path") ? "path" : "container_path";
                                 if (!oih_json_string(val))
-                                        problem(p, "%s.%s: expected a string, got %s", where, key,
+                                        problem(p, "%s.%s: expected a string, got %s", where, name,
                                                 oih_json_type_name(val));
-                                else if (streq(key, "path"))
+                                else if (key_is(key, "path"))
                                         path = oih_json_string(val);
                                 else
                                         container_path = oih_json_string(val);
-                        } else if (kind == OIH_KIND_DEVICE && (streq(key, "major") || streq(key, "minor"))) {
+                        } else if (kind == OIH_KIND_DEVICE &&
+                                   (key_is(key, "major") || key_is(key, "minor"))) {
+                                const char *name = key_is(key, "major") ? "major" : "minor";
                                 int64_t number;
                                 if (!oih_json_integer(val, &number) || number < 0 || number > UINT32_MAX)
                                         problem(p, "%s.%s: expected a device number from 0 to %u", where,
-                                                key, UINT32_MAX);
-                                else if (streq(key, "major"))
+                                                name, UINT32_MAX);
+                                else if (key_is(key, "major"))
                                         e->major = number;
                                 else
                                         e->minor = number;
-                        } else if (!streq(key, "optional"))
-                                problem(p,
-                                        "%s: unknown key \"%s\" (known: path, container_path, optional%s)",
-                                        where, key, kind == OIH_KIND_DEVICE ? ", major, minor" : "");
+                        } else if (!key_is(key, "optional"))
+                                unknown_key(p, where, key,
+                                            kind == OIH_KIND_DEVICE
+                                                    ? "path, container_path, optional, major, minor"
+                                                    : "path, container_path, optional");
                 }
-                e->optional = optional_flag(p, oih_json_object_get(v, "optional"), where);
-                if (!path && !oih_json_object_get(v, "path"))
+                e->optional = optional_flag(p, member(v, "optional"), where);
+                if (!path && !member(v, "path"))
                         problem(p, "%s: \"path\" is missing", where);
         } else {
                 problem(p, "%s: expected a path or an object with \"path\", got %s", where,
@@ -246,8 +355,12 @@ static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, con
                 path = dev_path;
         }
 
-        e->path = entry_path(p, path, where);
-        e->glob = kind_takes_globs(kind) && string_is_glob(path);
+        if ((kind == OIH_KIND_LIBRARY || kind == OIH_KIND_BINARY) && *path && !strchr(path, '/'))
+                parse_bare_name(p, kind, path, where, e);
+        else {
+                e->path = entry_path(p, path, where);
+                e->glob = kind_takes_globs(kind) && string_is_glob(path);
+        }
         if (container_path) {
                 char what[80];
                 snprintf(what, sizeof(what), "%s.container_path", where);
@@ -261,7 +374,12 @@ static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, con
         if (e->container_path && streq(e->container_path, "/"))
                 problem(p, "%s.container_path: cannot inject onto the container's root \"/\"", where);
         else if (!e->container_path && e->path && streq(e->path, "/"))
-                problem(p, "%s: cannot inject the host's root \"/\"", where);
+                problem(p,
+                        kind == OIH_KIND_DIRECTORY
+                                ? "%s: \"/\" is the container's root, which is there already; name the "
+                                  "folder to create"
+                                : "%s: cannot inject the host's root \"/\"",
+                        where);
 }
 
 /* One entry of "mounts": {"source", "destination", "options", "optional"}. */
@@ -281,34 +399,34 @@ static void parse_mount_entry(struct parser *p, size_t i, const oih_json *v, str
         for (size_t k = 0; k < oih_json_length(v); k++) {
                 const char *key = oih_json_object_key_at(v, k);
                 const oih_json *val = oih_json_object_value_at(v, k);
-                char what[80];
-                snprintf(what, sizeof(what), "%s.%s", where, key);
 
-                if (streq(key, "source") || streq(key, "destination")) {
+                if (key_is(key, "source") || key_is(key, "destination")) {
+                        bool source = key_is(key, "source");
+                        char what[80];
+                        snprintf(what, sizeof(what), "%s.%s", where, source ? "source" : "destination");
                         const char *s = oih_json_string(val);
                         if (!s) {
                                 problem(p, "%s: expected a string, got %s", what, oih_json_type_name(val));
                                 continue;
                         }
                         char *n = entry_path(p, s, what);
-                        if (streq(key, "source")) {
+                        if (source) {
                                 free(e->path);
                                 e->path = n;
                         } else {
                                 free(e->container_path);
                                 e->container_path = n;
                         }
-                } else if (streq(key, "options"))
+                } else if (key_is(key, "options"))
                         parse_mount_options(p, val, where, &e->mount_flags);
-                else if (!streq(key, "optional"))
-                        problem(p, "%s: unknown key \"%s\" (known: source, destination, options, optional)",
-                                where, key);
+                else if (!key_is(key, "optional"))
+                        unknown_key(p, where, key, "source, destination, options, optional");
         }
-        e->optional = optional_flag(p, oih_json_object_get(v, "optional"), where);
+        e->optional = optional_flag(p, member(v, "optional"), where);
 
-        if (!oih_json_object_get(v, "source"))
+        if (!member(v, "source"))
                 problem(p, "%s: \"source\" is missing", where);
-        if (!oih_json_object_get(v, "destination"))
+        if (!member(v, "destination"))
                 problem(p, "%s: \"destination\" is missing", where);
         if (e->container_path && streq(e->container_path, "/"))
                 problem(p, "%s.destination: cannot mount onto the container's root \"/\"", where);
@@ -320,12 +438,14 @@ static void parse_mount_entry(struct parser *p, size_t i, const oih_json *v, str
 
 static void parse_entries(struct parser *p, enum oih_kind kind, const oih_json *v)
 {
-        if (oih_json_type_of(v) != OIH_JSON_ARRAY) {
-                problem(p, "%s: expected an array, got %s", oih_kind_key(kind), oih_json_type_name(v));
+        /* Mount entries are objects: only path lists take one string for a list of one. */
+        if (kind == OIH_KIND_MOUNT ? oih_json_type_of(v) != OIH_JSON_ARRAY : !is_list(v)) {
+                problem(p, "%s: expected an array%s, got %s", oih_kind_key(kind),
+                        kind == OIH_KIND_MOUNT ? "" : " (or one path as a string)", oih_json_type_name(v));
                 return;
         }
 
-        size_t n = oih_json_length(v);
+        size_t n = list_length(v);
         struct oih_entry *m = reallocarray(p->c->entries, p->c->n_entries + n + 1, sizeof(*m));
         if (!m) {
                 p->oom = true;
@@ -337,9 +457,9 @@ static void parse_entries(struct parser *p, enum oih_kind kind, const oih_json *
                 struct oih_entry *e = &p->c->entries[p->c->n_entries++];
                 *e = (struct oih_entry){ .kind = kind, .index = (unsigned)i, .major = -1, .minor = -1 };
                 if (kind == OIH_KIND_MOUNT)
-                        parse_mount_entry(p, i, oih_json_array_at(v, i), e);
+                        parse_mount_entry(p, i, list_at(v, i), e);
                 else
-                        parse_path_entry(p, kind, i, oih_json_array_at(v, i), e);
+                        parse_path_entry(p, kind, i, list_at(v, i), e);
         }
 }
 
@@ -355,9 +475,9 @@ static void parse_document(struct parser *p, const oih_json *root)
 
         /* The activation first, so that a config with other problems can still be told apart. */
         const oih_json *v;
-        if ((v = oih_json_object_get(root, "activation_flag")))
+        if ((v = member(root, "activation_flag")))
                 parse_activation(p, v, "activation_flag", &c->flag);
-        if ((v = oih_json_object_get(root, "activation_annotation")))
+        if ((v = member(root, "activation_annotation")))
                 parse_activation(p, v, "activation_annotation", &c->annotation);
 
         for (size_t i = 0; i < oih_json_length(root); i++) {
@@ -365,19 +485,19 @@ static void parse_document(struct parser *p, const oih_json *root)
                 const oih_json *val = oih_json_object_value_at(root, i);
                 enum oih_kind kind;
 
-                if (streq(key, "activation_flag") || streq(key, "activation_annotation"))
+                if (key_is(key, "activation_flag") || key_is(key, "activation_annotation"))
                         continue;
-                if (streq(key, "description")) {
+                if (key_is(key, "description")) {
                         free(c->description);
                         c->description = NULL;
-                        parse_string(p, val, key, &c->description);
+                        parse_string(p, val, "description", &c->description);
                         continue;
                 }
-                if (streq(key, "modules")) {
+                if (key_is(key, "modules")) {
                         parse_modules(p, val);
                         continue;
                 }
-                if (streq(key, "inject")) {
+                if (key_is(key, "inject")) {
                         const char *s = oih_json_string(val);
                         if (streq_ptr(s, "bind"))
                                 c->inject = OIH_INJECT_BIND;
@@ -388,20 +508,18 @@ static void parse_document(struct parser *p, const oih_json *root)
                         continue;
                 }
                 for (kind = 0; kind < _OIH_KIND_MAX; kind++)
-                        if (streq(key, oih_kind_key(kind)))
+                        if (key_is(key, oih_kind_key(kind)))
                                 break;
                 if (kind < _OIH_KIND_MAX)
                         parse_entries(p, kind, val);
                 else
-                        problem(p,
-                                "unknown key \"%s\" (known: description, activation_flag, "
-                                "activation_annotation, modules, inject, devices, binaries, libraries, "
-                                "directories, miscellaneous, mounts)",
-                                key);
+                        unknown_key(p, "", key,
+                                    "description, activation_flag, activation_annotation, modules, inject, "
+                                    "devices, binaries, libraries, directories, miscellaneous, mounts");
         }
 
-        if (!c->flag.name && !c->annotation.name && !oih_json_object_get(root, "activation_flag") &&
-            !oih_json_object_get(root, "activation_annotation"))
+        if (!c->flag.name && !c->annotation.name && !member(root, "activation_flag") &&
+            !member(root, "activation_annotation"))
                 problem(p, "neither \"activation_flag\" nor \"activation_annotation\" is given: "
                            "no container could ever activate this config");
 }
@@ -473,5 +591,7 @@ void oih_config_free(struct oih_config *c)
         }
         free(c->entries);
         strv_free(c->problems);
+        strv_free(c->unknown_keys);
+        strv_free(c->ignored_keys);
         free(c);
 }

@@ -6,7 +6,9 @@
  *   { "activation_flag": "OCI_FOO", "devices": [...], "binaries": [...], "libraries": [...],
  *     "directories": [...], "miscellaneous": [...] }
  * with the additions "description", "activation_annotation", "modules", "mounts" and "inject", and path
- * entries that may be objects {"path", "container_path", "optional"}.
+ * entries that may be objects {"path", "container_path", "optional"}. As the Go hook's viper read them,
+ * keys are matched without regard to case, one string stands for a list of one, and an unknown key is
+ * ignored (validate lists it). Libraries and binaries may be bare names, looked up on the host.
  *
  * Parsing never stops at the first problem: every problem of a file is collected (`validate` prints
  * them all), and whatever could be read of the activation is kept, so that hook mode can tell a broken
@@ -38,6 +40,7 @@ struct oih_entry {
         char *container_path; /* NULL: the same as path (mounts: "destination", always set) */
         bool optional;
         bool glob;
+        bool bare;            /* libraries, binaries: a name looked up on the host (ld cache, PATH) */
         unsigned mount_flags; /* OIH_MOUNT_*: mounts only */
         int64_t major;        /* devices: the number the host node must have, or -1 for any */
         int64_t minor;
@@ -64,6 +67,11 @@ struct oih_config {
         size_t n_entries;
         enum oih_inject_mode inject;
         char **problems; /* "key: what is wrong"; a config with any is invalid */
+        /* Keys the parser does not know: hook mode ignores them (with a warning), validate lists them as
+         * problems. Each as validate prints it ("binaries[0]: unknown key "x" (known: ...)"), and as
+         * a name ("binaries[0].x"). */
+        char **unknown_keys;
+        char **ignored_keys;
 };
 
 /*

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "execute.h"
 #include "hook.h"
 #include "log.h"
 #include "pipeline.h"
+#include "rootfs.h"
 #include "util.h"
 
 /* Logs the descriptors above stderr that this process holds: at the end of hook mode, none should be
@@ -51,8 +55,55 @@ int oih_hook_run(const struct oih_options *options, const struct oih_state *stat
         return r;
 }
 
+/*
+ * The libraries the runtime bound into the root from the CDI spec's mounts: each is read where it is, in
+ * the root (resolved inside it, opened for reading only once it is known to be a regular file), for the
+ * soname and kind that the ld cache step needs, as hook mode reads them on the host.
+ */
+static int add_present_libraries(struct oih_plan *plan, const struct oih_spec *spec, char *const *libraries,
+                                 oih_error **err)
+{
+        if (!libraries)
+                return 0;
+        _cleanup_close_ int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return oih_error_set_errno(err, errno, "ldcache: cannot open the container's root \"%s\"",
+                                           spec->root_path);
+        STRV_FOREACH (l, libraries) {
+                _cleanup_free_ char *target = NULL;
+                _cleanup_close_ int pfd = -1, fd = -1;
+                const char *why = NULL;
+                struct stat st;
+                char proc[64];
+
+                if (path_normalize(*l, &target, &why) < 0)
+                        return oih_error_set(err, EINVAL, "ldcache: --library \"%s\" %s", *l,
+                                             why ?: "is not valid");
+                int r = oih_root_open(rootfd, target, O_PATH, &pfd);
+                if (r < 0)
+                        return oih_error_set_errno(
+                                err, -r,
+                                "ldcache: --library \"%s\": not in the container; the CDI "
+                                "spec's mounts put it there: write the spec again",
+                                target);
+                if (fstat(pfd, &st) < 0)
+                        return oih_error_set_errno(err, errno, "ldcache: cannot stat \"%s\"", target);
+                if (!S_ISREG(st.st_mode))
+                        return oih_error_set(err, EINVAL, "ldcache: --library \"%s\" is not a regular file",
+                                             target);
+                /* The O_PATH descriptor holds that very file: reopening it cannot land anywhere else. */
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+                fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return oih_error_set_errno(err, errno, "ldcache: cannot open \"%s\"", target);
+                if (oih_plan_add_present_library(plan, "ldcache", target, fd) < 0)
+                        return oih_error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks,
-                    oih_error **err)
+                    char *const *libraries, oih_error **err)
 {
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
@@ -79,6 +130,9 @@ int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *c
                 if (oih_plan_add_symlink(plan, "ldcache", target, symlinks[i + 1]) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
         }
+        r = add_present_libraries(plan, spec, libraries, err);
+        if (r < 0)
+                return r;
         STRV_FOREACH (f, folders) {
                 _cleanup_free_ char *dir = NULL;
                 const char *why = NULL;
@@ -88,6 +142,8 @@ int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *c
                 if (strv_consume(&dirs, TAKE_PTR(dir)) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
         }
+        /* The ld cache step as hook mode plans it, from the libraries; folders given alone (a spec written
+         * before --library) add to it, and without libraries ldconfig does the work. */
         if (oih_plan_finish(plan) < 0 || oih_plan_add_ldcache(plan, dirs) < 0)
                 return oih_error_set(err, ENOMEM, "out of memory");
 

@@ -17,9 +17,11 @@ struct oih_options {
 int oih_hook_run(const struct oih_options *options, const struct oih_state *state, oih_error **err);
 
 /*
- * The ldcache entry point, which CDI specs run as a createContainer hook: makes `symlinks` (pairs of
- * container path and link text) and refreshes the ld cache for `folders`, in the current mount
- * namespace (at createContainer, the container's, before pivot_root), as hook mode would.
+ * The ldcache entry point, which CDI specs run as a createContainer hook, in the current mount namespace
+ * (at createContainer, the container's, before pivot_root): makes `symlinks` (pairs of container path and
+ * link text) and plans the ld cache step as hook mode does, from `libraries` (container paths the spec's
+ * mounts bound, read there for their sonames), merging into the image's ld cache or running ldconfig.
+ * `folders` are searched too; given without libraries (specs written before), ldconfig runs.
  */
 int oih_ldcache_run(const struct oih_state *state, char *const *folders, char *const *symlinks,
-                    oih_error **err);
+                    char *const *libraries, oih_error **err);

@@ -180,12 +180,6 @@ bool oih_root_has_glibc(int rootfd)
         return false;
 }
 
-/* Folders ldconfig always searches: no configuration needed for them. */
-static bool trusted_dir(const char *d)
-{
-        return streq(d, "/lib") || streq(d, "/usr/lib") || streq(d, "/lib64") || streq(d, "/usr/lib64");
-}
-
 /* Reads a regular file of the image. It is opened for reading only once it is known to be one: opening a
  * device node or a FIFO the image put there can have effects of its own (a watchdog armed, a writer
  * released). */
@@ -261,9 +255,10 @@ int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err)
         size_t len = 0, old_len = 0;
         int r;
 
+        /* Every folder, even one the image's ldconfig may search by itself: which folders those are
+         * depends on how its glibc was built (/usr/lib64 on Fedora and RHEL, but not on Debian and
+         * Ubuntu, whose ldconfig searches the multiarch folders), and a line too many costs nothing. */
         STRV_FOREACH (d, dirs) {
-                if (trusted_dir(*d))
-                        continue;
                 size_t l = strlen(*d);
                 char *m = realloc(conf, len + l + 2);
                 if (!m)

@@ -396,3 +396,53 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
         *ret_len = size;
         return 0;
 }
+
+int oih_ldso_cache_host_flags(int32_t *ret)
+{
+#if defined(__x86_64__) && !defined(__ILP32__)
+        *ret = FLAGS_X86_64_LIBC6;
+        return 0;
+#elif defined(__aarch64__) && !defined(__ILP32__)
+        *ret = 0x0a03; /* FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64 */
+        return 0;
+#else
+        (void)ret;
+        return -EOPNOTSUPP;
+#endif
+}
+
+int oih_ldso_cache_lookup(const void *data, size_t len, const char *soname, int32_t flags, char **ret)
+{
+        /* The hwcap field of an entry: 0 for a library outside any glibc-hwcaps (or legacy hwcap) folder. */
+        enum { E_HWCAP = 16 };
+        const char *found = NULL;
+        struct cache c;
+
+        int r = parse(data, len, &c);
+        if (r < 0)
+                return r;
+        for (uint32_t i = 0; i < c.nlibs; i++) {
+                const uint8_t *e = entry_at(&c, i);
+                int32_t f;
+                uint64_t hwcap;
+                memcpy(&f, e + E_FLAGS, sizeof(f));
+                memcpy(&hwcap, e + E_HWCAP, sizeof(hwcap));
+                if (f != flags || !streq(old_key(&c, i), soname))
+                        continue;
+                /* The baseline build runs on every CPU the host's ld.so may meet; a hwcaps build only
+                 * where it was found. */
+                if (hwcap == 0) {
+                        found = old_value(&c, i);
+                        break;
+                }
+                if (!found)
+                        found = old_value(&c, i);
+        }
+        if (!found)
+                return -ENOENT;
+        char *copy = strdup(found);
+        if (!copy)
+                return -ENOMEM;
+        *ret = copy;
+        return 0;
+}

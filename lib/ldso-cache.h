@@ -52,3 +52,15 @@ bool oih_ldso_cache_name_ok(const char *name);
  */
 int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cache_entry *add, size_t n_add,
                          void **ret, size_t *ret_len);
+
+/* The flags of the libraries of the machine this code was built for, the host's: -EOPNOTSUPP where this
+ * code does not know them. */
+int oih_ldso_cache_host_flags(int32_t *ret);
+
+/*
+ * Looks up `soname` with ld.so flags `flags` in the cache `data` (len bytes; the host's /etc/ld.so.cache),
+ * as ld.so would: the first entry of that soname and flags, the one outside any glibc-hwcaps subfolder
+ * when there is one. Returns 0 and a new string with the library's path, -ENOENT when the cache has no
+ * such entry, -EPROTONOSUPPORT for a file this code cannot read, or -ENOMEM.
+ */
+int oih_ldso_cache_lookup(const void *data, size_t len, const char *soname, int32_t flags, char **ret);

@@ -16,10 +16,22 @@
 /* As many links as the kernel follows in one path walk. */
 #define MAX_SYMLINK_HOPS 40
 
+/* Where bare names are found: programs in this fixed PATH (never the environment's), libraries in the
+ * host's own ld cache, as the host's ld.so finds them. */
+#define HOST_PATH       "/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOST_LDSO_CACHE "/etc/ld.so.cache"
+#define LDSO_CACHE_MAX  (64 * 1024 * 1024)
+static const char *host_ldso_cache = HOST_LDSO_CACHE;
+
+void oih_plan_host_ldso_cache_for_tests(const char *path)
+{
+        host_ldso_cache = path ?: HOST_LDSO_CACHE;
+}
+
 static const char *const op_names[_OIH_OP_MAX] = {
         [OIH_OP_MODULE] = "module", [OIH_OP_MKDIR] = "mkdir",     [OIH_OP_MOUNT] = "mount",
         [OIH_OP_DEVICE] = "device", [OIH_OP_BIND] = "bind",       [OIH_OP_SYMLINK] = "symlink",
-        [OIH_OP_COPY] = "copy",     [OIH_OP_LDCACHE] = "ldcache",
+        [OIH_OP_COPY] = "copy",     [OIH_OP_PRESENT] = "present", [OIH_OP_LDCACHE] = "ldcache",
 };
 
 const char *oih_op_type_name(enum oih_op_type type)
@@ -43,6 +55,7 @@ static void op_done(struct oih_op *op)
         free(op->target);
         strv_free(op->dirs);
         free(op->soname);
+        free(op->lookup);
         for (size_t i = 0; i < op->n_ld_entries; i++) {
                 free(op->ld_entries[i].soname);
                 free(op->ld_entries[i].path);
@@ -58,6 +71,7 @@ void oih_plan_free(struct oih_plan *p)
                 op_done(&p->ops[i]);
         free(p->ops);
         strv_free(p->configs);
+        free(p->host_ldso_cache);
         free(p);
 }
 
@@ -136,6 +150,13 @@ static int plan_add_op(struct oih_plan *p, struct oih_op *op, oih_error **err)
                 if (op_same(o, op)) {
                         log_debug("%s: %s \"%s\" is already planned by \"%s\"", op->config,
                                   oih_op_type_name(op->type), op->target ?: op->source, o->config);
+                        /* A file listed as a binary and as a library is a library: the ld cache needs it. */
+                        if (op->kind == OIH_KIND_LIBRARY && o->kind != OIH_KIND_LIBRARY) {
+                                o->kind = OIH_KIND_LIBRARY;
+                                free(o->soname);
+                                o->soname = TAKE_PTR(op->soname);
+                                o->ld_flags = op->ld_flags;
+                        }
                         op_done(op);
                         return 0;
                 }
@@ -207,12 +228,11 @@ static int add_op(struct oih_plan *p, const struct oih_config *c, enum oih_op_ty
 
 /* Reads the library's soname and kind from its ELF file. A file the hook cannot describe is no error:
  * ldconfig, which then refreshes the cache, decides what it is. */
-static int read_library_facts(const char *path, struct library_facts *ret)
+static int read_library_facts_fd(int fd, const char *path, struct library_facts *ret)
 {
         struct oih_elf_library lib = {};
 
         *ret = (struct library_facts){};
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
         int r = fd < 0 ? negative_errno() : oih_elf_library_read(fd, &lib);
         if (r == -ENOMEM)
                 return r;
@@ -231,13 +251,20 @@ static int read_library_facts(const char *path, struct library_facts *ret)
         return 0;
 }
 
+static int read_library_facts(const char *path, struct library_facts *ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        return read_library_facts_fd(fd, path, ret);
+}
+
 /* A host path that is not there: dropped for an optional entry, an error for any other. */
-static int missing(const struct oih_config *c, const struct oih_entry *e, const char *path, int code,
-                   oih_error **err)
+static int missing(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                   const char *path, int code, oih_error **err)
 {
         if (e->optional) {
                 log_info("%s: %s[%u] \"%s\" is not on this host (%s), skipping the optional entry", c->file,
                          oih_kind_key(e->kind), e->index, path, strerror(code));
+                p->dropped[e->kind]++;
                 return 0;
         }
         return entry_error(
@@ -280,7 +307,7 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
                                 goto finish;
                         }
                         r = is_missing(errno)
-                                    ? missing(c, e, h, errno, err)
+                                    ? missing(p, c, e, h, errno, err)
                                     : entry_error(err, errno, c, e, h, "cannot stat: %s", strerror(errno));
                         goto finish;
                 }
@@ -375,10 +402,13 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
 
         if (e->kind == OIH_KIND_LIBRARY)
                 return plan_library(p, c, e, host, container, mismatches, err);
+        if (e->kind == OIH_KIND_DIRECTORY)
+                /* A folder made in the container, as the Go hook's MkdirAll made it: no host folder. */
+                return add_op(p, c, OIH_OP_MKDIR, e->kind, NULL, container, NULL, 0, err);
 
         if (stat(host, &st) < 0) {
                 if (is_missing(errno))
-                        return missing(c, e, host, errno, err);
+                        return missing(p, c, e, host, errno, err);
                 return entry_error(err, errno, c, e, host, "cannot stat: %s", strerror(errno));
         }
 
@@ -422,11 +452,6 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
                                       OIH_MOUNT_FILE_DEFAULTS, err);
                 }
                 expected = "a regular file";
-                break;
-        case OIH_KIND_DIRECTORY:
-                if (type == S_IFDIR)
-                        return add_op(p, c, OIH_OP_MKDIR, e->kind, host, container, &st, 0, err);
-                expected = "a folder";
                 break;
         case OIH_KIND_MOUNT:
                 if (type == S_IFDIR || type == S_IFREG || type == S_IFSOCK || type == S_IFIFO)
@@ -472,6 +497,7 @@ static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struc
                         log_info("%s: %s[%u] \"%s\" matches nothing on this host, skipping the optional "
                                  "entry",
                                  c->file, oih_kind_key(e->kind), e->index, e->path);
+                        p->dropped[e->kind]++;
                         return 0;
                 }
                 return entry_error(
@@ -486,18 +512,148 @@ static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struc
         for (size_t i = 0; r >= 0 && i < g.gl_pathc; i++)
                 r = plan_path(p, c, e, g.gl_pathv[i], g.gl_pathv[i], &mismatches, err);
         globfree(&g);
-        if (r >= 0 && mismatches == matches && !e->optional)
-                return entry_error(err, ENOENT, c, e, e->path,
-                                   "matches no file of the right type on this host");
+        if (r >= 0 && mismatches == matches) {
+                if (!e->optional)
+                        return entry_error(err, ENOENT, c, e, e->path,
+                                           "matches no file of the right type on this host");
+                p->dropped[e->kind]++;
+        }
         return r;
+}
+
+/* The host's ld cache, read once per plan. */
+static int host_ldso_cache_read(struct oih_plan *p)
+{
+        if (p->host_ldso_cache)
+                return 0;
+        _cleanup_close_ int fd = open(host_ldso_cache, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EPROTONOSUPPORT;
+        int r = read_full_fd(fd, LDSO_CACHE_MAX, &p->host_ldso_cache, &p->host_ldso_cache_len);
+        return r == -EFBIG ? -EPROTONOSUPPORT : r;
+}
+
+/* A bare library name: the library the host's ld.so would load for it. */
+static int find_library(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                        char **ret, oih_error **err)
+{
+        int32_t flags;
+        int r = oih_ldso_cache_host_flags(&flags);
+        if (r < 0)
+                return entry_error(err, EOPNOTSUPP, c, e, e->path,
+                                   "bare library names are looked up on x86-64 and arm64 hosts only; give "
+                                   "the library's path");
+        r = host_ldso_cache_read(p);
+        if (r == -ENOENT)
+                return -ENOENT; /* a host without glibc's cache knows no library by its soname */
+        if (r == -ENOMEM)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        if (r >= 0)
+                r = oih_ldso_cache_lookup(p->host_ldso_cache, p->host_ldso_cache_len, e->path, flags, ret);
+        if (r == -ENOENT || r == -ENOMEM)
+                return r == -ENOMEM ? oih_error_set(err, ENOMEM, "out of memory") : r;
+        if (r < 0)
+                return entry_error(err, -r, c, e, e->path,
+                                   "cannot read the host's ld cache \"%s\" (%s); run ldconfig, or give the "
+                                   "library's path",
+                                   host_ldso_cache,
+                                   r == -EPROTONOSUPPORT ? "not a cache this hook knows" : strerror(-r));
+        return 0;
+}
+
+/* A bare program name: the first regular, executable file of that name in HOST_PATH. */
+static int find_program(const char *name, char **ret)
+{
+        const char *dirs = HOST_PATH;
+        for (const char *d = dirs; *d;) {
+                size_t l = strcspn(d, ":");
+                _cleanup_free_ char *dir = strndup(d, l);
+                _cleanup_free_ char *path = dir ? path_join(dir, name) : NULL;
+                struct stat st;
+                if (!path)
+                        return -ENOMEM;
+                if (stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+                        *ret = TAKE_PTR(path);
+                        return 0;
+                }
+                d += l;
+                if (*d == ':')
+                        d++;
+        }
+        return -ENOENT;
+}
+
+/* A bare library or program name: found on the host, then planned as the path it was found at. */
+static int plan_bare(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                     oih_error **err)
+{
+        bool library = e->kind == OIH_KIND_LIBRARY;
+        const char *in = library ? "the host's ld cache" : "the host's " HOST_PATH;
+        _cleanup_free_ char *found = NULL;
+
+        int r = library ? find_library(p, c, e, &found, err) : find_program(e->path, &found);
+        if (r == -ENOMEM && !library)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        if (r == -ENOENT) {
+                if (e->optional) {
+                        log_info("%s: %s[%u] \"%s\" is not in %s, skipping the optional entry", c->file,
+                                 oih_kind_key(e->kind), e->index, e->path, in);
+                        p->dropped[e->kind]++;
+                        return 0;
+                }
+                return entry_error(
+                        err, ENOENT, c, e, e->path,
+                        library ? "not in the host's ld cache \"%s\"; install what provides it (and "
+                                  "run ldconfig), give its path, or mark the entry \"optional\": true"
+                                : "not in %s on this host; install what provides it, give its path, "
+                                  "or mark the entry \"optional\": true",
+                        library ? host_ldso_cache : HOST_PATH);
+        }
+        if (r < 0)
+                return r;
+
+        log_debug("%s: %s[%u] \"%s\" found at \"%s\" in %s", c->file, oih_kind_key(e->kind), e->index,
+                  e->path, found, in);
+        const char *container = e->container_path ?: found;
+        r = plan_path(p, c, e, found, container, NULL, err);
+        if (r < 0)
+                return r;
+        /* What the plan shows: the first operation of the entry, at its container path. */
+        for (size_t i = 0; i < p->n; i++)
+                if (streq_ptr(p->ops[i].target, container) && !p->ops[i].lookup) {
+                        p->ops[i].lookup = strdup(e->path);
+                        if (!p->ops[i].lookup)
+                                return oih_error_set(err, ENOMEM, "out of memory");
+                }
+        return 0;
 }
 
 int oih_plan_add_entry(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
                        oih_error **err)
 {
+        if (e->bare)
+                return plan_bare(p, c, e, err);
         if (e->glob)
                 return plan_glob(p, c, e, err);
         return plan_path(p, c, e, e->path, e->container_path ?: e->path, NULL, err);
+}
+
+/* Hook mode serves a config with keys it does not know, as the Go hook did, and says so once. */
+static void warn_ignored_keys(const struct oih_config *c)
+{
+        _cleanup_free_ char *list = NULL;
+        STRV_FOREACH (k, c->ignored_keys) {
+                char *n = NULL;
+                if (asprintf(&n, "%s%s\"%s\"", list ?: "", list ? ", " : "", *k) < 0)
+                        return;
+                free(list);
+                list = n;
+        }
+        log_warning("%s: ignoring unknown key%s %s; 'oci-injector-hook validate' lists what is known",
+                    c->file, strv_length(c->ignored_keys) == 1 ? "" : "s", list);
 }
 
 int oih_plan_add_config(struct oih_plan *p, const struct oih_config *c, oih_error **err)
@@ -506,13 +662,29 @@ int oih_plan_add_config(struct oih_plan *p, const struct oih_config *c, oih_erro
 
         if (strv_extend(&p->configs, c->file) < 0)
                 return oih_error_set(err, ENOMEM, "out of memory");
+        if (c->ignored_keys)
+                warn_ignored_keys(c);
 
         STRV_FOREACH (m, c->modules)
                 if ((r = add_op(p, c, OIH_OP_MODULE, OIH_KIND_DEVICE, *m, NULL, NULL, 0, err)) < 0)
                         return r;
-        for (size_t i = 0; i < c->n_entries; i++)
+        size_t dropped_libraries = p->dropped[OIH_KIND_LIBRARY],
+               dropped_devices = p->dropped[OIH_KIND_DEVICE];
+        size_t libraries = 0, devices = 0;
+        for (size_t i = 0; i < c->n_entries; i++) {
                 if ((r = oih_plan_add_entry(p, c, &c->entries[i], err)) < 0)
                         return r;
+                libraries += c->entries[i].kind == OIH_KIND_LIBRARY;
+                devices += c->entries[i].kind == OIH_KIND_DEVICE;
+        }
+        dropped_libraries = p->dropped[OIH_KIND_LIBRARY] - dropped_libraries;
+        dropped_devices = p->dropped[OIH_KIND_DEVICE] - dropped_devices;
+        if (libraries > 0 && dropped_libraries == libraries && devices > dropped_devices)
+                log_warning(
+                        "%s: none of its libraries is on this host (each was skipped as optional), but its "
+                        "devices are injected: the container gets the devices without the libraries "
+                        "that drive them; install them on the host, or fix the library entries",
+                        c->file);
         return 0;
 }
 
@@ -618,12 +790,14 @@ static int add_soname_link(struct oih_plan *p, const struct oih_op *lib, const c
 static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
 {
         _cleanup_free_ size_t *implied = NULL;
-        size_t n_implied = 0, n = p->n;
+        size_t n_implied = 0, n = p->n, libraries = 0;
 
         for (size_t i = 0; i < n; i++) {
                 const struct oih_op *o = &p->ops[i];
-                if (o->kind != OIH_KIND_LIBRARY || (o->type != OIH_OP_BIND && o->type != OIH_OP_COPY))
+                if (o->kind != OIH_KIND_LIBRARY ||
+                    (o->type != OIH_OP_BIND && o->type != OIH_OP_COPY && o->type != OIH_OP_PRESENT))
                         continue;
+                libraries++;
                 const char *name = path_basename(o->target);
                 if (!oih_ldso_cache_name_ok(name))
                         continue; /* ldconfig leaves it out too */
@@ -647,7 +821,9 @@ static int plan_ld_entries(struct oih_plan *p, struct oih_op *ld)
                 if (add_ld_entry(ld, soname, link, flags) < 0)
                         return -ENOMEM;
         }
-        ld->ld_merge = true;
+        /* Folders and links without a library the plan knows (the ldcache entry point's old arguments):
+         * nothing to describe to ld.so, so ldconfig looks at the folders. */
+        ld->ld_merge = libraries > 0;
         return 0;
 }
 
@@ -721,6 +897,27 @@ int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *targ
                 .target = strdup(target),
         };
         if (!op.config || !op.source || !op.target) {
+                op_done(&op);
+                return -ENOMEM;
+        }
+        return plan_add_op(p, &op, NULL) == -ENOMEM ? -ENOMEM : 0;
+}
+
+int oih_plan_add_present_library(struct oih_plan *p, const char *label, const char *target, int fd)
+{
+        struct library_facts lib;
+        int r = read_library_facts_fd(fd, target, &lib);
+        if (r < 0)
+                return r;
+        struct oih_op op = {
+                .type = OIH_OP_PRESENT,
+                .kind = OIH_KIND_LIBRARY,
+                .config = strdup(label),
+                .target = strdup(target),
+                .soname = TAKE_PTR(lib.soname),
+                .ld_flags = lib.ld_flags,
+        };
+        if (!op.config || !op.target) {
                 op_done(&op);
                 return -ENOMEM;
         }
@@ -812,6 +1009,12 @@ static int print_json(const struct oih_plan *p, FILE *out)
                         oih_json_write_pair(w, o->type == OIH_OP_SYMLINK ? "link" : "source", o->source);
                 if (o->target)
                         oih_json_write_pair(w, "destination", o->target);
+                if (o->lookup) {
+                        /* A bare name, and where the host had it. */
+                        oih_json_write_pair(w, "found_by", o->lookup);
+                        oih_json_write_pair(w, "found_in",
+                                            o->kind == OIH_KIND_LIBRARY ? "ld cache" : "PATH");
+                }
                 if (o->type == OIH_OP_DEVICE) {
                         oih_json_write_pair(w, "type", S_ISBLK(o->mode) ? "b" : "c");
                         oih_json_write_string(w, "major");
@@ -868,9 +1071,12 @@ int oih_plan_print(const struct oih_plan *p, bool json, FILE *out)
                 _cleanup_free_ char *dirs = o->dirs ? dirs_joined(o->dirs) : NULL;
                 if (!detail || (o->dirs && !dirs))
                         return -ENOMEM;
-                _cleanup_free_ char *line = NULL;
-                if (asprintf(&line, "%s %s %s%s%s", oih_op_type_name(o->type), o->source ?: "-",
-                             dirs ?: o->target ?: "-", *detail ? " " : "", detail) < 0)
+                _cleanup_free_ char *line = NULL, *found = NULL;
+                if (o->lookup && asprintf(&found, " (%s, found in the host's %s)", o->lookup,
+                                          o->kind == OIH_KIND_LIBRARY ? "ld cache" : "PATH") < 0)
+                        return -ENOMEM;
+                if (asprintf(&line, "%s %s %s%s%s%s", oih_op_type_name(o->type), o->source ?: "-",
+                             dirs ?: o->target ?: "-", *detail ? " " : "", detail, found ?: "") < 0)
                         return -ENOMEM;
                 /* Paths come from configs and symlinks on the host: one operation stays one line. */
                 fputs_printable(line, out);

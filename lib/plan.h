@@ -22,6 +22,8 @@ enum oih_op_type {
         OIH_OP_BIND,    /* bind host file `source` read-only onto `target` */
         OIH_OP_SYMLINK, /* make symlink `target` pointing to `source` (the link text) */
         OIH_OP_COPY,    /* copy host file `source` to `target` */
+        OIH_OP_PRESENT, /* library `target` is in place already (bound by the runtime, CDI): the ld
+                         * cache step counts it, executing does nothing */
         OIH_OP_LDCACHE, /* refresh the container's ld cache, searching `dirs` */
         _OIH_OP_MAX,
 };
@@ -47,6 +49,10 @@ struct oih_op {
         char *soname;
         int32_t ld_flags;
 
+        /* The bare name the source was found by, or NULL: a library in the host's ld cache, a binary in
+         * the host's PATH. */
+        char *lookup;
+
         /* LDCACHE: when ld_merge, the entries to merge into the image's ld.so.cache (ldconfig runs only if
          * the image has none, or one this hook cannot read); otherwise ldconfig runs. */
         bool ld_merge;
@@ -58,9 +64,18 @@ struct oih_plan {
         struct oih_op *ops;
         size_t n;
         char **configs; /* the activated config files, in order */
+
+        /* While planning: the host's ld cache, read once for bare library names, and how many entries of
+         * each kind were dropped as optional. */
+        char *host_ldso_cache;
+        size_t host_ldso_cache_len;
+        size_t dropped[_OIH_KIND_MAX];
 };
 
 const char *oih_op_type_name(enum oih_op_type type);
+
+/* For tests: read the host's ld cache (for bare library names) from `path`; NULL: /etc/ld.so.cache. */
+void oih_plan_host_ldso_cache_for_tests(const char *path);
 
 int oih_plan_new(struct oih_plan **ret);
 void oih_plan_free(struct oih_plan *p);
@@ -94,8 +109,11 @@ int oih_plan_build(struct oih_config *const *configs, size_t n, struct oih_plan 
 int oih_plan_print(const struct oih_plan *p, bool json, FILE *out);
 
 /*
- * For the ldcache entry point (CDI): a symlink to make at `target` with link text `text`, and folders
- * the ld cache must search. `label` names what asked for them in messages.
+ * For the ldcache entry point (CDI): a symlink to make at `target` with link text `text`; a library the
+ * runtime bound at `target` already, its soname and kind read from `fd` (the file, opened in the root);
+ * and folders the ld cache must search. `label` names what asked for them in messages. Then
+ * oih_plan_finish() plans the ld cache step exactly as for hook mode.
  */
 int oih_plan_add_symlink(struct oih_plan *p, const char *label, const char *target, const char *text);
+int oih_plan_add_present_library(struct oih_plan *p, const char *label, const char *target, int fd);
 int oih_plan_add_ldcache(struct oih_plan *p, char *const *dirs);

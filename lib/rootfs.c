@@ -285,8 +285,14 @@ int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
                         return 0;
                 }
                 /* ENOSYS: an old kernel or a seccomp filter (older filters said EPERM); E2BIG: an
-                 * open_how larger than the kernel knows. Anything else is the lookup's answer. */
-                if (fd != -ENOSYS && fd != -EPERM && fd != -E2BIG)
+                 * open_how larger than the kernel knows. ELOOP: the kernel counts the links of one
+                 * lookup once, across its RCU walk and the ref walk it restarts with when the RCU walk
+                 * fails (a mount anywhere on the machine is enough): a path with more than 20 links can
+                 * get ELOOP now and not a moment later. The walk counts each lookup's links alone, up to
+                 * the same 40, and refuses what openat2 refuses (magic links, a last link with
+                 * O_NOFOLLOW): its answer does not depend on the machine. Anything else is the lookup's
+                 * answer. */
+                if (fd != -ENOSYS && fd != -EPERM && fd != -E2BIG && fd != -ELOOP)
                         return fd;
                 if (fd == -ENOSYS)
                         openat2_missing = true;

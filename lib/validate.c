@@ -90,6 +90,9 @@ int oih_validate(char *const *dirs, const char *modules_dir, FILE *out, size_t *
                 const struct oih_config *c = set->items[i];
                 STRV_FOREACH (p, c->problems)
                         problem_line(out, c->file, *p, &problems);
+                /* Hook mode ignores them with a warning; here they are typos to fix. */
+                STRV_FOREACH (p, c->unknown_keys)
+                        problem_line(out, c->file, *p, &problems);
                 if (!oih_config_is_valid(c))
                         continue;
                 if ((r = check_host_paths(c, out, &problems)) < 0)

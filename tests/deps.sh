@@ -11,6 +11,8 @@ packages=(
     bats runc crun podman busybox-static util-linux iproute2 kmod
     # a FUSE filesystem without RENAME_EXCHANGE, for roots the hook cannot exchange names on
     bindfs fuse3
+    # a library every host has, found by its soname in the host's ld cache (layouts.bats)
+    zlib1g
     # fuzzing and sanitizers (issue 6), benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
     # man pages; the JSON Schema of the config format, checked in the tests

@@ -41,8 +41,17 @@ static bool module_name_ok(const char *s)
 static void check_entry(const struct oih_config *c, const struct oih_entry *e)
 {
         fuzz_assert(e->kind < _OIH_KIND_MAX);
-        /* What was kept is always normalized: a broken path is a problem, never a value. */
-        fuzz_assert(!e->path || fuzz_path_is_normalized(e->path));
+        /* What was kept is always normalized: a broken path is a problem, never a value. A bare library
+         * or program name is a file name: no '/', not "." or "..", no control character, no glob. */
+        if (e->bare) {
+                fuzz_assert(e->kind == OIH_KIND_LIBRARY || e->kind == OIH_KIND_BINARY);
+                fuzz_assert(e->path && *e->path && !strchr(e->path, '/') && !streq(e->path, ".") &&
+                            !streq(e->path, "..") && strlen(e->path) <= NAME_MAX &&
+                            !string_is_glob(e->path) && !e->glob);
+                for (const char *ch = e->path; *ch; ch++)
+                        fuzz_assert((unsigned char)*ch >= 0x20 && *ch != 0x7f);
+        } else
+                fuzz_assert(!e->path || fuzz_path_is_normalized(e->path));
         fuzz_assert(!e->container_path || fuzz_path_is_normalized(e->container_path));
         fuzz_assert(e->major >= -1 && e->major <= UINT32_MAX);
         fuzz_assert(e->minor >= -1 && e->minor <= UINT32_MAX);
@@ -80,6 +89,16 @@ static void check_config(const struct oih_config *c)
         STRV_FOREACH (p, c->problems) {
                 fuzz_assert(**p);
                 for (const char *ch = *p; *ch; ch++)
+                        fuzz_assert((unsigned char)*ch >= 0x20 && *ch != 0x7f);
+        }
+        /* Unknown keys, which validate prints and hook mode names in a warning, likewise; one name
+         * for each line. */
+        fuzz_assert(strv_length(c->unknown_keys) == strv_length(c->ignored_keys));
+        for (char **l = c->unknown_keys, **k = c->ignored_keys; l && *l; l++, k++) {
+                fuzz_assert(strstr(*l, "unknown key \""));
+                for (const char *ch = *l; *ch; ch++)
+                        fuzz_assert((unsigned char)*ch >= 0x20 && *ch != 0x7f);
+                for (const char *ch = *k; *ch; ch++)
                         fuzz_assert((unsigned char)*ch >= 0x20 && *ch != 0x7f);
         }
 

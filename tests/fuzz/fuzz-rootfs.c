@@ -168,6 +168,23 @@ static void clean_root(void)
         close(cur);
 }
 
+/* The root holds nothing but its procfs (as root) before an input runs. */
+static void check_root_empty(void)
+{
+        int dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d)
+                setup_failed("opendir root");
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && !streq(de->d_name, "proc")) {
+                        fprintf(stderr, "fuzz-rootfs: \"%s\" is in the root before the input runs\n",
+                                de->d_name);
+                        fuzz_fail(__FILE__, __LINE__, "each input starts from an empty tree");
+                }
+        closedir(d);
+}
+
 static void teardown(void)
 {
         if (!base)
@@ -688,6 +705,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         "fuzz-rootfs: OIH_FUZZ_NAIVE=1 runs one input file, not a fuzzing session\n");
                 exit(EXIT_FAILURE);
         }
+
+        /* Each input starts from the same state, so that a crash file reproduces alone: an empty tree
+         * (whatever an earlier input left, however it ended), openat2 in use. */
+        oih_rootfs_force_fallback(false);
+        clean_root();
+        check_root_empty();
 
         struct op ops[MAX_LINES];
         size_t n = parse_input((const char *)data, size, ops);

@@ -15,6 +15,8 @@ p.add_argument("--env", action="append", default=[])
 p.add_argument("--annotation", action="append", default=[])
 p.add_argument("--hook", action="append", default=[],
                help="STAGE=PATH[,ARG...]: one hook; args[0] is PATH's basename")
+p.add_argument("--hook-env", action="append", default=[],
+               help="VAR=VALUE added to every hook's env, after PATH")
 p.add_argument("--readonly", action="store_true")
 p.add_argument("--userns", action="store_true", help="map container ids 0-65535 to host 100000-165535")
 p.add_argument("--propagation", help="rootfsPropagation")
@@ -57,7 +59,8 @@ for h in a.hook:
     stage, spec = h.split("=", 1)
     parts = spec.split(",")
     hooks.setdefault(stage, []).append(
-        {"path": parts[0], "args": [os.path.basename(parts[0])] + parts[1:], "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]})
+        {"path": parts[0], "args": [os.path.basename(parts[0])] + parts[1:],
+         "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"] + a.hook_env})
 if hooks:
     c["hooks"] = hooks
 with open(config, "w") as f:

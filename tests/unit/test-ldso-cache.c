@@ -162,6 +162,31 @@ static void test_refused(const char *good, size_t len)
                -EINVAL, "an entry without a path is refused");
 }
 
+/* Looking a soname up in a host's cache, as bare library names are: what ld.so of this machine loads. */
+static void test_lookup(const char *cache, size_t len)
+{
+        int32_t host = 0;
+        char *path = NULL;
+
+        ok(oih_ldso_cache_host_flags(&host) == 0 && host == 0x0303, "this host's libraries: libc6,x86-64");
+        is_int(oih_ldso_cache_lookup(cache, len, "libinjtaaa.so.1", 0x0303, &path), 0, "a soname is found");
+        is_str(path, "/usr/lib/libinjtaaa.so.1", "at the path ldconfig listed, its soname link");
+        free(TAKE_PTR(path));
+        is_int(oih_ldso_cache_lookup(cache, len, "libinjtbbb.so.1", 0x0303, &path), 0,
+               "a soname with a glibc-hwcaps build too is found");
+        is_str(path, "/usr/lib/libinjtbbb.so.1", "as the baseline build, which runs on every CPU");
+        free(TAKE_PTR(path));
+        is_int(oih_ldso_cache_lookup(cache, len, "libinjtaaa.so.1", 0x0003, &path), -ENOENT,
+               "not with the flags of another kind of library (i386)");
+        is_int(oih_ldso_cache_lookup(cache, len, "libinjtaaa.so", 0x0303, &path), -ENOENT,
+               "a soname matches whole");
+        is_int(oih_ldso_cache_lookup(cache, len, "libnone.so.1", 0x0303, &path), -ENOENT,
+               "a soname the cache lacks is -ENOENT");
+        is_int(oih_ldso_cache_lookup(cache, 40, "libinjtaaa.so.1", 0x0303, &path), -EPROTONOSUPPORT,
+               "a damaged cache is -EPROTONOSUPPORT");
+        ok(!path, "and the answer is left alone on failure");
+}
+
 int main(void)
 {
         const char *libinjtest = getenv("OIH_TEST_LIBINJTEST");
@@ -273,6 +298,7 @@ int main(void)
         free(again);
 
         test_refused(image, image_len);
+        test_lookup(image, image_len);
         free(merged);
         tmpdir_remove(TAKE_PTR(base));
         return tap_finish();

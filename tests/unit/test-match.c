@@ -239,8 +239,9 @@ static void test_match(void)
                  "an activation is logged with the variable's name");
         ok(log && !strstr(log, "s3cr3t"), "and never with its value, not even at debug level");
 
-        struct oih_config *asked = config("/c/60-asked.json",
-                                          "{ " FLAG("OCI_FOO") ", \"devices\": [\"dev/rel\"], \"bad\": 1 }");
+        struct oih_config *asked =
+                config("/c/60-asked.json",
+                       "{ " FLAG("OCI_FOO") ", \"devices\": [\"dev/rel\"], \"binaries\": [1] }");
         struct oih_config *with_asked[] = { items[0], asked };
         struct oih_config_set set2 = { .items = with_asked, .n = 2 };
         _cleanup_error_ oih_error *e2 = NULL;

@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 
 #include "json.h"
+#include "log.h"
 #include "mount-options.h"
 #include "plan.h"
 #include "tap.h"
@@ -356,8 +357,6 @@ static void test_wrong_types(void)
         snprintf(j, sizeof(j), "\"miscellaneous\": [\"%s\"]", at("bin"));
         wrong_type("a folder as a miscellaneous file", j,
                    "is a folder on the host, expected a regular file");
-        snprintf(j, sizeof(j), "\"directories\": [\"%s\"]", at("etc/conf"));
-        wrong_type("a file as a folder", j, "is a regular file on the host, expected a folder");
         snprintf(j, sizeof(j), "\"mounts\": [{\"source\": \"%s\", \"destination\": \"/x\"}]",
                  at("dev/null0"));
         wrong_type("a device as a mount source", j, "list device nodes under \"devices\"");
@@ -441,9 +440,11 @@ static void test_globs_and_optional(void)
                    " \"mounts\": [{\"source\": \"%s\", \"destination\": \"/m\", \"optional\": true}]}",
                    at("bin/tool"), at("bin/missing"), at("nodir"), at("nosock"));
         p = plan1(c, NULL);
-        ok(p && p->n == 1 && find(p, OIH_OP_BIND, at("bin/tool")) &&
+        ok(p && p->n == 2 && find(p, OIH_OP_BIND, at("bin/tool")) &&
                    !find(p, OIH_OP_BIND, at("bin/missing")),
            "missing optional entries are dropped without an operation, the others stay");
+        ok(p && find(p, OIH_OP_MKDIR, at("nodir")) && !find(p, OIH_OP_MKDIR, at("nodir"))->source,
+           "a folder is made in the container whether the host has it or not");
         oih_plan_free(p);
         oih_config_free(c);
 }
@@ -756,6 +757,189 @@ static void test_ld_entries(void)
         ok(b && !b->soname && b->ld_flags == 0, "that library has no soname or flags in the plan");
         oih_plan_free(p);
         oih_config_free(c);
+
+        /* The ldcache entry point (CDI): the runtime bound the library; its chain's link and the file are
+         * given, and the ld cache step is planned by oih_plan_finish() as for hook mode. */
+        int fd = open(at("lib3/libinjtest.so.1.2.3"), O_RDONLY | O_CLOEXEC);
+        p = NULL;
+        ok(fd >= 0 && oih_plan_new(&p) == 0 &&
+                   oih_plan_add_symlink(p, "ldcache", "/opt/x/libinjtest.so.1", "libinjtest.so.1.2.3") ==
+                           0 &&
+                   oih_plan_add_present_library(p, "ldcache", "/opt/x/libinjtest.so.1.2.3", fd) == 0 &&
+                   oih_plan_finish(p) == 0,
+           "a library in place, and its link, planned for the ldcache entry point");
+        ld = ldcache(p);
+        ok(ld && ld->ld_merge && ld->n_ld_entries == 1 &&
+                   streq(ld->ld_entries[0].soname, "libinjtest.so.1") &&
+                   streq(ld->ld_entries[0].path, "/opt/x/libinjtest.so.1") &&
+                   strv_contains(ld->dirs, "/opt/x"),
+           "its ld cache entry and folder, as hook mode plans them");
+        ok(find(p, OIH_OP_PRESENT, "/opt/x/libinjtest.so.1.2.3") && count(p, OIH_OP_BIND) == 0,
+           "the library itself is no bind: the runtime made it");
+        oih_plan_free(p);
+        if (fd >= 0)
+                close(fd);
+        p = NULL;
+        ok(oih_plan_new(&p) == 0 &&
+                   oih_plan_add_symlink(p, "ldcache", "/opt/x/libinjtest.so.1", "libinjtest.so.1.2.3") ==
+                           0 &&
+                   oih_plan_finish(p) == 0 && ldcache(p) && !ldcache(p)->ld_merge,
+           "links without a library (a spec written before --library): nothing to merge, ldconfig runs");
+        oih_plan_free(p);
+
+        /* A file listed as a binary first and as a library too (Solarflare's configs list a library
+         * among the binaries): one bind, and it is a library to the ld cache. */
+        c = config("/c/ld.json",
+                   "{\"activation_flag\": \"A\", \"binaries\": [\"%s\"], \"libraries\": [\"%s\"]}",
+                   at("lib3/libinjtest.so.1.2.3"), at("lib3/libinjtest.so.1.2.3"));
+        p = plan1(c, NULL);
+        b = find(p, OIH_OP_BIND, at("lib3/libinjtest.so.1.2.3"));
+        ld = ldcache(p);
+        ok(p && count(p, OIH_OP_BIND) == 1 && b && b->kind == OIH_KIND_LIBRARY &&
+                   streq_ptr(b->soname, "libinjtest.so.1") && ld && ld->ld_merge && ld->n_ld_entries == 1,
+           "a file that is a binary and a library is bound once, and gets its ld cache entry");
+        oih_plan_free(p);
+        oih_config_free(c);
+}
+
+/* plan1 with what it logs at info level and above, captured. */
+static struct oih_plan *plan1_logged(struct oih_config *c, oih_error **err, char **ret_log)
+{
+        FILE *f = tmpfile();
+        int saved = dup(STDERR_FILENO);
+        if (!f || saved < 0 || dup2(fileno(f), STDERR_FILENO) < 0)
+                tap_bail("capturing stderr");
+        oih_log_setup(OIH_LOG_INFO, OIH_LOG_STDERR);
+        struct oih_plan *p = plan1(c, err);
+        fflush(stderr);
+        oih_log_setup(OIH_LOG_WARNING, OIH_LOG_STDERR);
+        if (dup2(saved, STDERR_FILENO) < 0)
+                tap_bail("restoring stderr");
+        close(saved);
+        rewind(f);
+        size_t len = 0;
+        *ret_log = NULL;
+        if (getdelim(ret_log, &len, 0, f) < 0) {
+                free(*ret_log);
+                *ret_log = strdup("");
+        }
+        fclose(f);
+        return p;
+}
+
+/*
+ * Bare names: a library by its soname, in the host's ld cache (here one the host's ldconfig made for a
+ * folder of the test's, read through the test hook), a program by its name in the fixed host PATH.
+ */
+static void test_bare_names(const char *libinjtest)
+{
+        const char *ldconfig =
+                access("/sbin/ldconfig.real", X_OK) == 0 ? "/sbin/ldconfig.real" : "/sbin/ldconfig";
+        _cleanup_free_ char *cmd = NULL, *text = NULL, *log = NULL;
+        _cleanup_error_ oih_error *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
+
+        if (mkdir(at("bare"), 0755) < 0)
+                tap_bail("mkdir");
+        copy_to(libinjtest, at("bare/libinjtest.so.1.2.3"));
+        if (symlink("libinjtest.so.1.2.3", at("bare/libinjtest.so.1")) < 0)
+                tap_bail("symlink");
+        free(write_file(H, "bare/empty.conf", "", 0644));
+        /* -X: the links are the test's; the folder's libraries join the host's trusted folders' ones. */
+        if (asprintf(&cmd, "%s -X -f %s -C %s %s", ldconfig, at("bare/empty.conf"), at("bare/ld.so.cache"),
+                     at("bare")) < 0 ||
+            system(cmd) != 0)
+                tap_bail(cmd);
+        oih_plan_host_ldso_cache_for_tests(at("bare/ld.so.cache"));
+
+        struct oih_config *c =
+                config("/c/bare.json", "{\"activation_flag\": \"A\", \"libraries\": [\"libinjtest.so.1\"],"
+                                       " \"binaries\": [\"sh\"]}");
+        struct oih_plan *p = plan1(c, &e1);
+        const struct oih_op *link = find(p, OIH_OP_SYMLINK, at("bare/libinjtest.so.1"));
+        const struct oih_op *lib = find(p, OIH_OP_BIND, at("bare/libinjtest.so.1.2.3"));
+        ok(link && lib && streq(lib->source, at("bare/libinjtest.so.1.2.3")),
+           "\"libinjtest.so.1\" is found where the host's ld cache has it, and its chain followed (%s)",
+           message(e1) ?: "ok");
+        ok(link && streq_ptr(link->lookup, "libinjtest.so.1") && lib && !lib->lookup,
+           "the entry's first operation says which name found it");
+        const struct oih_op *sh = find(p, OIH_OP_BIND, "/usr/bin/sh");
+        ok(sh && streq(sh->source, "/usr/bin/sh") && streq_ptr(sh->lookup, "sh"),
+           "\"sh\" is found in /usr/sbin:/usr/bin:/sbin:/bin, and goes to the same path");
+        FILE *f = open_memstream(&text, &(size_t){ 0 });
+        if (!f || oih_plan_print(p, false, f) < 0 || fclose(f) != 0)
+                tap_bail("print");
+        contains(text, "(libinjtest.so.1, found in the host's ld cache)",
+                 "plan says where a library was found");
+        contains(text, "/usr/bin/sh ro,nosuid,nodev (sh, found in the host's PATH)", "and a program");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        c = config("/c/bare.json",
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"libinjtest.so.1\","
+                   " \"container_path\": \"/usr/lib64/libinjtest.so.1\"}]}");
+        p = plan1(c, NULL);
+        link = find(p, OIH_OP_SYMLINK, "/usr/lib64/libinjtest.so.1");
+        ok(link && streq(link->source, "libinjtest.so.1.2.3") &&
+                   find(p, OIH_OP_BIND, "/usr/lib64/libinjtest.so.1.2.3") && ldcache(p) &&
+                   strv_contains(ldcache(p)->dirs, "/usr/lib64"),
+           "with a container_path, the chain goes there, and the ld cache searches that folder");
+        oih_plan_free(p);
+        oih_config_free(c);
+
+        c = config("/c/bare.json", "{\"activation_flag\": \"A\", \"libraries\": [\"libinjnone.so.9\"]}");
+        p = plan1(c, &e2);
+        ok(!p && e2 && e2->code == ENOENT, "a soname the host's ld cache lacks is an error");
+        contains(message(e2), "/c/bare.json: libraries[0] \"libinjnone.so.9\": not in the host's ld cache",
+                 "that names the entry and the cache");
+        oih_config_free(c);
+
+        c = config("/c/bare.json", "{\"activation_flag\": \"A\", \"binaries\": [\"oih-no-such-tool\"]}");
+        p = plan1(c, &e3);
+        ok(!p && e3 && e3->code == ENOENT, "a program the host's PATH lacks is an error");
+        contains(message(e3), "not in /usr/sbin:/usr/bin:/sbin:/bin on this host", "that names the PATH");
+        oih_config_free(c);
+
+        /* Devices served, every library missing and dropped: the container would lack its driver. */
+        c = config("/c/gpu.json",
+                   "{\"activation_flag\": \"A\", \"devices\": [\"%s\"], \"libraries\": [{\"path\":"
+                   " \"libinjnone.so.9\", \"optional\": true}, {\"path\": \"%s\", \"optional\": true}],"
+                   " \"binaries\": [{\"path\": \"oih-no-such-tool\", \"optional\": true}]}",
+                   at("dev/null0"), at("lib/nothere.so.1"));
+        p = plan1_logged(c, &e4, &log);
+        ok(p && p->n == 1 && find(p, OIH_OP_DEVICE, at("dev/null0")),
+           "optional bare names that are not found are dropped (%s)", message(e4) ?: "ok");
+        contains(log,
+                 "libraries[0] \"libinjnone.so.9\" is not in the host's ld cache, skipping the optional "
+                 "entry",
+                 "each said so at info level");
+        contains(log,
+                 "warning: /c/gpu.json: none of its libraries is on this host (each was skipped as "
+                 "optional), "
+                 "but its devices are injected",
+                 "and a config with devices and none of its libraries is a warning");
+        oih_plan_free(p);
+        oih_config_free(c);
+        free(TAKE_PTR(log));
+
+        c = config("/c/gpu.json",
+                   "{\"activation_flag\": \"A\", \"devices\": [\"%s\"], \"libraries\": [{\"path\":"
+                   " \"libinjnone.so.9\", \"optional\": true}, \"libinjtest.so.1\"]}",
+                   at("dev/null0"));
+        p = plan1_logged(c, NULL, &log);
+        ok(p && !strstr(log, "none of its libraries"), "one library found: no warning");
+        oih_plan_free(p);
+        oih_config_free(c);
+        free(TAKE_PTR(log));
+
+        oih_plan_host_ldso_cache_for_tests(at("bare/no-such.cache"));
+        c = config("/c/bare.json", "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"libc.so.6\","
+                                   " \"optional\": true}]}");
+        p = plan1(c, NULL);
+        ok(p && p->n == 0,
+           "a host without an ld cache has no library by its soname: an optional one is dropped");
+        oih_plan_free(p);
+        oih_config_free(c);
+        oih_plan_host_ldso_cache_for_tests(NULL);
 }
 
 int main(void)
@@ -772,6 +956,8 @@ int main(void)
         test_glob_consistency();
         test_print();
         test_ld_entries();
+        if (getenv("OIH_TEST_LIBINJTEST"))
+                test_bare_names(getenv("OIH_TEST_LIBINJTEST"));
         tmpdir_remove(H);
         return tap_finish();
 }

@@ -6,7 +6,11 @@
  * filter that makes openat2 fail with ENOSYS, so that the fallback is reached the way it is in the field.
  */
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -53,6 +57,19 @@ static void make_tree(void)
         char target[512];
         snprintf(target, sizeof(target), "%s", p);
         must(symlink(target, AT("rel-outside")), "symlink rel-outside");
+        /* Chains of links at the kernel's limit: "edge" follows 40 (edge -> edge.1 -> ... -> edge.39 -> e),
+         * "over" 41. */
+        for (int i = 0; i < 41; i++) {
+                char link[64], text[64];
+                snprintf(link, sizeof(link), i == 0 ? "over" : "over.%d", i);
+                snprintf(text, sizeof(text), i == 40 ? "e" : "over.%d", i + 1);
+                must(symlink(text, AT(link)), "symlink over");
+                if (i < 40) {
+                        snprintf(link, sizeof(link), i == 0 ? "edge" : "edge.%d", i);
+                        snprintf(text, sizeof(text), i == 39 ? "e" : "edge.%d", i + 1);
+                        must(symlink(text, AT(link)), "symlink edge");
+                }
+        }
 #undef AT
 
         /* A procfs inside the root, in a mount namespace of this test's own. */
@@ -111,6 +128,9 @@ static void run_cases(const char *mode)
         resolves(mode, "/proc/self/cwd", O_PATH, NULL, ELOOP);
         resolves(mode, "/dangling", O_PATH, NULL, ENOENT);
         resolves(mode, "/loop1", O_PATH, NULL, ELOOP);
+        resolves(mode, "/edge", O_PATH | O_DIRECTORY, "e", 0);
+        resolves(mode, "/edge/f", O_PATH, "e/f", 0);
+        resolves(mode, "/over", O_PATH | O_DIRECTORY, NULL, ELOOP);
         resolves(mode, "/file/below", O_PATH, NULL, ENOTDIR);
         resolves(mode, "/tofile", O_RDONLY, "file", 0);
         resolves(mode, "/tofile", O_PATH | O_NOFOLLOW, "tofile", 0);
@@ -183,12 +203,54 @@ static void run_cases(const char *mode)
            "%s: open_parent refuses \"/\"", mode);
 }
 
+/*
+ * The kernel's link count across an RCU walk that restarts (found by fuzzing, tests/fuzz): while another
+ * process mounts and unmounts, openat2 alone sometimes says ELOOP for the 40 links of "/edge". The answer
+ * of oih_root_open must not depend on that.
+ */
+static void test_link_count_under_mounts(void)
+{
+        enum { TRIES = 5000 };
+        _cleanup_free_ char *mnt = tmpdir_new();
+        pid_t child = fork();
+        must(child, "fork");
+        if (child == 0) {
+                /* Each mount and unmount bumps the machine's mount sequence, which the RCU walk checks. */
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(1);
+                for (;;)
+                        if (mount("oih", mnt, "tmpfs", 0, NULL) < 0 || umount2(mnt, 0) < 0)
+                                _exit(1);
+        }
+        unsigned raw_eloop = 0, failed = 0;
+        struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        for (int i = 0; i < TRIES; i++) {
+                int fd = (int)syscall(SYS_openat2, rootfd, "/edge", &how, sizeof(how));
+                if (fd < 0 && errno == ELOOP)
+                        raw_eloop++;
+                safe_close(fd);
+                fd = -1;
+                if (oih_root_open(rootfd, "/edge", O_PATH | O_DIRECTORY, &fd) < 0)
+                        failed++;
+                safe_close(fd);
+        }
+        (void)kill(child, SIGKILL);
+        (void)waitpid(child, NULL, 0);
+        tmpdir_remove(TAKE_PTR(mnt));
+        printf("# openat2 alone said ELOOP for \"/edge\" %u times in %d while mounts happened\n", raw_eloop,
+               TRIES);
+        ok(failed == 0, "40 links resolve every time, however the kernel's walk went (%u failures in %d)",
+           failed, TRIES);
+}
+
 int main(void)
 {
         if (geteuid() != 0)
                 tap_skip_all("needs root (mount namespaces, procfs)");
 
         make_tree();
+        test_link_count_under_mounts();
         run_cases("openat2");
         oih_rootfs_force_fallback(true);
         run_cases("walk");
