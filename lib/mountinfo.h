@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mountinfo.h: the mount table of the current mount namespace, /proc/self/mountinfo, one parsed line at
- * a time. Paths are unescaped ("\040" is a space).
+ * mountinfo.h: a mount table (/proc/self/mountinfo of the current mount namespace, or another
+ * process's), one parsed line at a time. Paths are unescaped ("\040" is a space).
  */
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "macro.h"
 
@@ -20,3 +21,8 @@ struct oih_mount_entry {
 
 /* Calls fn for each mount until it returns non-zero (which is then returned), or all were seen (0). */
 int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userdata), void *userdata);
+/* The same for a mount table open as f (another process's /proc/PID/mountinfo), or given as text. */
+int oih_mountinfo_foreach_file(FILE *f, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata);
+int oih_mountinfo_foreach_text(const char *text, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata);
