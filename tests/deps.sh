@@ -9,6 +9,8 @@ packages=(
     gcc libc6-dev meson ninja-build pkg-config libyajl-dev libcap-dev libkmod-dev
     # tests: real runtimes, a static busybox for test images, bats for the integration tests
     bats runc crun podman busybox-static util-linux iproute2 kmod
+    # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
+    uidmap
     # fuzzing and sanitizers (issue 6), benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
     # man pages; the JSON Schema of the config format, checked in the tests

@@ -19,6 +19,7 @@ p.add_argument("--readonly", action="store_true")
 p.add_argument("--userns", action="store_true", help="map container ids 0-65535 to host 100000-165535")
 p.add_argument("--propagation", help="rootfsPropagation")
 p.add_argument("--no-mount-namespace", action="store_true")
+p.add_argument("--cgroups-path", help="linux.cgroupsPath")
 a = p.parse_args()
 
 config = os.path.join(a.bundle, "config.json")
@@ -37,6 +38,8 @@ if a.annotation:
     c["annotations"] = dict(kv.split("=", 1) for kv in a.annotation)
 if a.propagation:
     c["linux"]["rootfsPropagation"] = a.propagation
+if a.cgroups_path:
+    c["linux"]["cgroupsPath"] = a.cgroups_path
 if a.no_mount_namespace:
     c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "mount"]
 if a.userns:
