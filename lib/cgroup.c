@@ -375,7 +375,7 @@ static void v1_take_back(int dirfd, const char *dir, const struct oih_device_rul
 
 /* The container's own v1 devices cgroup: every device granted, or none of what this call added. */
 static int allow_v1(struct oih_cgroup *cg, const struct oih_device_rule *rules, size_t n, bool *added,
-                    oih_error **err)
+                    bool hook_in_userns, oih_error **err)
 {
         const char *dir = cg->container.v1_dir;
 
@@ -395,7 +395,10 @@ static int allow_v1(struct oih_cgroup *cg, const struct oih_device_rule *rules, 
                         return refuse(err, -r, &rules[i],
                                       "writing \"%s\" to \"%s/devices.allow\" failed: %s%s", text, dir,
                                       strerror(-r),
-                                      r == -EPERM ? " (its parent cgroup does not allow the device)" : "");
+                                      r != -EPERM      ? ""
+                                      : hook_in_userns ? " (the hook runs in a user namespace, where it can "
+                                                         "change no cgroup)"
+                                                       : " (its parent cgroup does not allow the device)");
                 }
                 added[i] = true;
                 log_debug("cgroup \"%s\": allowed \"%s\"", dir, text);
@@ -453,7 +456,7 @@ int oih_cgroup_allow_devices(struct oih_cgroup *cg, const struct oih_device_rule
                         return refuse(err, ENOENT, &rules[0],
                                       "its devices cgroup \"%s\" is not in the hook's mount table%s", c->v1,
                                       c->v1_dir ? "" : " (no cgroup v1 devices hierarchy mounted there)");
-                r = allow_v1(cg, rules, n, added, err);
+                r = allow_v1(cg, rules, n, added, hook_in_userns, err);
                 if (r < 0)
                         return r;
                 applied = true;

@@ -178,11 +178,14 @@ tree_listing() {
 # A stand-in for a runtime, for the few tests that must control the container's mount namespace
 # exactly (no runtime leaves the root on a shared mount at hook time): a process in a new mount
 # namespace (propagation as given: private, or unchanged to stay a peer of the host's mounts),
-# waiting. The test then runs the hook by hand with a state that names this process.
+# waiting. The test then runs the hook by hand with a state that names this process. As runtimes do,
+# it binds the bundle's root onto itself in its namespace (the hook checks for that mount); with
+# unchanged propagation that bind would reach the host, so there the test makes it itself.
 start_standin() {
-    local propagation=${1:-private}
+    local propagation=${1:-private} bind=""
     rm -f "$OIH_T/standin-ready"
-    unshare -m --propagation "$propagation" sh -c "touch '$OIH_T/standin-ready'; exec sleep 600" &
+    [ "$propagation" = private ] && bind="mount --bind '$BUNDLE/rootfs' '$BUNDLE/rootfs' &&"
+    unshare -m --propagation "$propagation" sh -c "$bind touch '$OIH_T/standin-ready'; exec sleep 600" &
     STANDIN_PID=$!
     for _ in $(seq 100); do
         [ -e "$OIH_T/standin-ready" ] && break
@@ -222,9 +225,12 @@ remove_podman_image() {
 
 # run_podman_with HOOKS_DIR ARGS...: podman run with the hooks folder, the injected tool on PATH.
 # The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, MACHINE.md).
+# In the v2 view the cgroup2 hierarchy of this hybrid host has no controllers (the v1 hierarchies hold
+# them all), so podman's default pids limit cannot be set there: --pids-limit -1.
 run_podman_with() {
-    local hooks=$1
+    local hooks=$1 v2=()
     shift
+    [ "$(cgroup_layout)" = v2 ] && v2=(--pids-limit -1)
     run timeout 180 "$IN_LAYOUT" podman --hooks-dir "$hooks" run --rm --network none --runtime runc \
-        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "${v2[@]}" -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
 }
