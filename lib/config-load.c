@@ -93,7 +93,7 @@ static int add_problem(char ***problems, const char *dir, const char *fmt, ...)
 static int load_file(int dfd, const char *dir, const char *name, struct oih_config **ret)
 {
         _cleanup_free_ char *file = path_join(dir, name);
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *why = NULL;
         _cleanup_close_ int fd = -1;
         char *problem = NULL;
         struct stat st;
@@ -116,7 +116,6 @@ static int load_file(int dfd, const char *dir, const char *name, struct oih_conf
                 r = asprintf(&problem, "is not a regular file; remove it or rename it without \".json\"");
                 goto broken;
         }
-        _cleanup_free_ char *why = NULL;
         r = ownership_problem(file, &st, &why);
         if (r < 0)
                 return r;
