@@ -205,7 +205,7 @@ static double run_hook(const char *hook, const char *bundle, const char *tmpl, b
         struct rusage ru;
         int status;
 
-        standin_start(&s);
+        standin_start(&s, root);
         char *text = path_printf("{\"ociVersion\": \"1.0.2\", \"id\": \"bench\", \"status\": \"created\", "
                                  "\"pid\": %d, \"bundle\": \"%s\"}",
                                  (int)s.pid, bdir);
