@@ -21,16 +21,17 @@ setup_file() {
     make_test_root
     make_host_files
 
-    RL_USER=oihrl$$
+    # Exported at once: teardown_file removes what exists of it even when this set-up fails half-way.
+    export RL_USER=oihrl$$
     useradd -M -d "$OIH_T/home" -s /bin/sh "$RL_USER"
-    usermod --add-subuids "$RL_SUBIDS" --add-subgids "$RL_SUBIDS" "$RL_USER"
+    export RL_UID RL_GID
     RL_UID=$(id -u "$RL_USER")
     RL_GID=$(id -g "$RL_USER")
+    usermod --add-subuids "$RL_SUBIDS" --add-subgids "$RL_SUBIDS" "$RL_USER"
     mkdir -p "$OIH_T/home" "/run/user/$RL_UID" "$OIH_T/logs"
     touch "$OIH_T/logs/hook.log"
     chown "$RL_USER:" "$OIH_T/home" "/run/user/$RL_UID" "$OIH_T/logs" "$OIH_T/logs/hook.log"
     chmod 700 "/run/user/$RL_UID"
-    export RL_USER RL_UID RL_GID
 
     # The hook where the user can reach it (a build tree may be below a folder it cannot traverse),
     # started by a wrapper that keeps its stderr: podman shows a hook's lines only when it fails.
@@ -82,17 +83,19 @@ teardown_file() {
     [ -n "${RL_USER:-}" ] || return 0
     # Podman leaves a pause process holding its user namespace; end the user's processes by pid.
     local pid
-    for pid in $(pgrep -u "$RL_UID" 2>/dev/null); do
-        kill "$pid" 2>/dev/null || true
-    done
-    sleep 0.2
-    for pid in $(pgrep -u "$RL_UID" 2>/dev/null); do
-        kill -9 "$pid" 2>/dev/null || true
-    done
+    if [ -n "${RL_UID:-}" ]; then
+        for pid in $(pgrep -u "$RL_UID" 2>/dev/null); do
+            kill "$pid" 2>/dev/null || true
+        done
+        sleep 0.2
+        for pid in $(pgrep -u "$RL_UID" 2>/dev/null); do
+            kill -9 "$pid" 2>/dev/null || true
+        done
+        rm -rf "/run/user/$RL_UID"
+    fi
     userdel "$RL_USER" 2>/dev/null || true
     # userdel leaves the subordinate ids of a user whose entries it did not add itself on some versions.
     sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
-    rm -rf "/run/user/$RL_UID"
     remove_test_root
 }
 
