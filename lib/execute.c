@@ -150,9 +150,8 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
                 if (!user_ok && !group_ok && (op->mode & 0006) != 0006)
                         log_warning(
                                 "%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u%s: "
-                                "the "
-                                "container's root user (host %u:%u) cannot open it; widen the host node's "
-                                "mode or group (a udev rule)",
+                                "the container's root user (host %u:%u) cannot open it; widen the host "
+                                "node's mode or group (a udev rule)",
                                 op->config, op->source, op->mode & 07777, op->uid, op->gid,
                                 x->container.hook_userns && op->uid == oih_overflow_uid()
                                         ? " (a host user this user namespace does not map, root perhaps)"
@@ -431,9 +430,8 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
         }
 
         /* Step 3. */
-        if (r >= 0 && n_rules > 0) {
+        if (r >= 0 && n_rules > 0)
                 r = oih_cgroup_allow_devices(&x.cgroup, rules, n_rules, x.container.hook_userns, err);
-        }
 
         /* Step 4. */
         if (r < 0)
