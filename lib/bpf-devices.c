@@ -63,7 +63,48 @@ static void build_prefix(const struct oih_device_rule *rules, size_t n, struct b
         }
 }
 
-static int program_instructions(int prog_fd, struct bpf_insn **ret, size_t *ret_n)
+const char *oih_bpf_dump_problem(const struct bpf_insn *insns, size_t n)
+{
+        if (n == 0)
+                return "no instructions";
+        for (size_t i = 0; i < n; i++) {
+                const struct bpf_insn *in = &insns[i];
+                uint8_t class = BPF_CLASS(in->code), op = BPF_OP(in->code);
+
+                if (in->code == 0)
+                        return "a zeroed instruction: the kernel did not fill the buffer";
+                /* Blinding rewrites constants through an extra register (BPF_REG_AX, 11) that no
+                 * program may name itself. */
+                if (in->dst_reg > BPF_REG_10 || in->src_reg > BPF_REG_10)
+                        return "an instruction on the kernel's own register: its constants are blinded "
+                               "(net.core.bpf_jit_harden)";
+                if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+                        /* Two slots; the second has no opcode of its own. */
+                        if (i + 1 >= n)
+                                return "a 64-bit load cut off at the end";
+                        i++;
+                        continue;
+                }
+                if ((class == BPF_JMP || class == BPF_JMP32) && op != BPF_CALL && op != BPF_EXIT) {
+                        int64_t by = class == BPF_JMP32 && op == BPF_JA ? in->imm : in->off;
+                        int64_t target = (int64_t)i + 1 + by;
+                        if (target < 0 || target >= (int64_t)n)
+                                return "a jump out of the program";
+                }
+        }
+        const struct bpf_insn *last = &insns[n - 1];
+        if (last->code != (BPF_JMP | BPF_EXIT) && last->code != (BPF_JMP | BPF_JA))
+                return "the last instruction is neither an exit nor a jump";
+        return NULL;
+}
+
+/*
+ * The old program as the kernel runs it. The kernel hands back the length even where it withholds the
+ * instructions (a program blinded by net.core.bpf_jit_harden, read without CAP_SYSLOG or with
+ * kernel.kptr_restrict=2): it then clears the pointer and leaves the buffer as it was, so the buffer
+ * starts zeroed and the pointer is checked.
+ */
+static int program_instructions(int prog_fd, struct bpf_insn **ret, size_t *ret_n, const char **ret_why)
 {
         struct bpf_prog_info info = {};
         union bpf_attr attr = { .info = { .bpf_fd = (uint32_t)prog_fd,
@@ -73,10 +114,18 @@ static int program_instructions(int prog_fd, struct bpf_insn **ret, size_t *ret_
         if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
                 return negative_errno();
         size_t len = info.xlated_prog_len;
-        if (len == 0 || len % sizeof(struct bpf_insn) != 0)
+        if (len == 0) {
+                *ret_why =
+                        "the kernel gives none of its instructions back (without CAP_BPF or CAP_SYS_ADMIN)";
+                return -ENODATA;
+        }
+        if (len % sizeof(struct bpf_insn) != 0) {
+                *ret_why = "the kernel gave a length that is no whole number of instructions";
                 return -EBADMSG;
+        }
 
-        _cleanup_free_ struct bpf_insn *insns = malloc(len);
+        size_t n = len / sizeof(struct bpf_insn);
+        _cleanup_free_ struct bpf_insn *insns = calloc(n, sizeof(*insns));
         if (!insns)
                 return -ENOMEM;
         info = (struct bpf_prog_info){ .xlated_prog_len = (uint32_t)len,
@@ -86,10 +135,22 @@ static int program_instructions(int prog_fd, struct bpf_insn **ret, size_t *ret_
                                            .info = (uint64_t)(uintptr_t)&info } };
         if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
                 return negative_errno();
-        if (info.xlated_prog_len != len)
+        if (info.xlated_prog_insns != (uint64_t)(uintptr_t)insns) {
+                *ret_why = "the kernel withholds its instructions (a program blinded by "
+                           "net.core.bpf_jit_harden, read without CAP_SYSLOG)";
+                return -ENODATA;
+        }
+        if (info.xlated_prog_len != len) {
+                *ret_why = "it changed while the hook read it";
                 return -EAGAIN;
+        }
+        const char *why = oih_bpf_dump_problem(insns, n);
+        if (why) {
+                *ret_why = why;
+                return -EBADMSG;
+        }
 
-        *ret_n = len / sizeof(struct bpf_insn);
+        *ret_n = n;
         *ret = TAKE_PTR(insns);
         return 0;
 }
@@ -150,6 +211,25 @@ static int attach(int cgroup_fd, int new_fd, int old_fd, uint32_t flags)
         return bpf(BPF_PROG_ATTACH, &attr) < 0 ? negative_errno() : 0;
 }
 
+int oih_bpf_devices_query(int cgroup_fd, uint32_t *ret_direct, uint32_t *ret_effective)
+{
+        union bpf_attr q = { .query = { .target_fd = (uint32_t)cgroup_fd,
+                                        .attach_type = BPF_CGROUP_DEVICE } };
+
+        /* Without room for ids the kernel says only how many there are. */
+        if (bpf(BPF_PROG_QUERY, &q) < 0)
+                return negative_errno();
+        uint32_t direct = q.query.prog_cnt;
+        q = (union bpf_attr){ .query = { .target_fd = (uint32_t)cgroup_fd,
+                                         .attach_type = BPF_CGROUP_DEVICE,
+                                         .query_flags = BPF_F_QUERY_EFFECTIVE } };
+        if (bpf(BPF_PROG_QUERY, &q) < 0)
+                return negative_errno();
+        *ret_direct = direct;
+        *ret_effective = q.query.prog_cnt;
+        return 0;
+}
+
 struct replaced {
         int old_fd, new_fd;
 };
@@ -190,11 +270,19 @@ int oih_bpf_devices_allow(int cgroup_fd, const struct oih_device_rule *rules, si
                                                 ids[i]);
                         goto undo;
                 }
-                r = program_instructions(old_fd, &old, &n_old);
+                const char *why = NULL;
+                r = program_instructions(old_fd, &old, &n_old, &why);
                 if (r < 0) {
                         safe_close(old_fd);
-                        r = oih_error_set_errno(
-                                err, -r, "cannot read device program %u of the container's cgroup", ids[i]);
+                        if (why)
+                                r = oih_error_set(
+                                        err, -r,
+                                        "the runtime's device program %u cannot be read back: %s, so "
+                                        "the hook cannot rebuild it with the devices added",
+                                        ids[i], why);
+                        else
+                                r = oih_error_set_errno(
+                                        err, -r, "cannot read the runtime's device program %u", ids[i]);
                         goto undo;
                 }
                 if (n_old >= plen && memcmp(old, prefix, plen * sizeof(*prefix)) == 0) {

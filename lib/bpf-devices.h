@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <linux/bpf.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -19,7 +20,24 @@ struct oih_device_rule {
         char type; /* 'c' or 'b' */
         uint32_t major;
         uint32_t minor;
+        const char *config; /* for messages, may be NULL: the config that injects the device */
+        const char *path;   /* and the device's host path */
 };
+
+/*
+ * The device programs of the cgroup folder cgroup_fd: attached to it directly (*ret_direct), and all
+ * that apply to it, its parents' included (*ret_effective). Returns 0 or a negative errno (-EPERM
+ * without CAP_SYS_ADMIN or CAP_NET_ADMIN in the initial user namespace).
+ */
+int oih_bpf_devices_query(int cgroup_fd, uint32_t *ret_direct, uint32_t *ret_effective);
+
+/*
+ * Whether instructions that BPF_OBJ_GET_INFO_BY_FD handed back can be a loaded program: NULL when they
+ * can, else why not (a static string). A zeroed buffer, the blinding register of a program hardened by
+ * net.core.bpf_jit_harden, a jump out of the program or a last instruction that is no exit all mean
+ * the kernel did not give the program back as it runs.
+ */
+const char *oih_bpf_dump_problem(const struct bpf_insn *insns, size_t n);
 
 /*
  * Extends every device program attached directly to the cgroup folder cgroup_fd. *ret_extended says

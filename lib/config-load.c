@@ -5,6 +5,7 @@
 
 #include "config-load.h"
 #include "log.h"
+#include "userns.h"
 
 char *const oih_default_config_dirs[] = { OIH_SYSCONF_CONFIG_DIR, OIH_RUNTIME_CONFIG_DIR, NULL };
 
@@ -19,14 +20,54 @@ void oih_config_set_free(struct oih_config_set *s)
         free(s);
 }
 
-/* NULL when st is owned by root or by us and writable by nobody else; else why not. */
-static const char *ownership_problem(const struct stat *st)
+/*
+ * Whether st may decide what enters containers: 0 when it may, 1 with *ret_why saying why not, or
+ * -ENOMEM. It must be root's or the user's that runs the hook, and writable by nobody else. In a user
+ * namespace other than the initial one (rootless podman) files of host users the namespace does not
+ * map, root's among them, show the overflow uid: there the hook holds no more than the invoking user's
+ * privileges, so such an owner is accepted. Group- or other-writable is refused everywhere.
+ */
+static int ownership_problem(const char *what, const struct stat *st, char **ret_why)
 {
-        if (st->st_uid != 0 && st->st_uid != geteuid())
-                return "is not owned by root";
+        int r = 0;
+
+        if (st->st_uid != 0 && st->st_uid != geteuid()) {
+                _cleanup_free_ char *map = NULL;
+                _cleanup_close_ int fd = -1;
+                uint32_t outside = 0;
+                size_t len;
+
+                if (oih_userns_self_initial())
+                        r = asprintf(ret_why, "is owned by uid %u, not by root", (unsigned)st->st_uid);
+                else if (st->st_uid == oih_overflow_uid())
+                        log_debug(
+                                "%s shows uid %u, a host user that the user namespace the hook runs in does "
+                                "not map (root, or another user): accepted, the hook has only its user's "
+                                "privileges here",
+                                what, (unsigned)st->st_uid);
+                else if ((fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)) >= 0 &&
+                         read_full_fd(fd, 64 * 1024, &map, &len) >= 0 &&
+                         oih_id_map_outside(map, st->st_uid, &outside) >= 0)
+                        r = asprintf(
+                                ret_why,
+                                "is owned by uid %u of the user namespace the hook runs in (uid %u outside "
+                                "it), neither root nor the user running the hook",
+                                (unsigned)st->st_uid, outside);
+                else
+                        r = asprintf(
+                                ret_why,
+                                "is owned by uid %u of the user namespace the hook runs in, neither root "
+                                "nor the user running the hook",
+                                (unsigned)st->st_uid);
+                if (r != 0)
+                        return r < 0 ? -ENOMEM : 1;
+        }
         if (st->st_mode & (S_IWGRP | S_IWOTH))
-                return "is writable by group or others";
-        return NULL;
+                return asprintf(ret_why, "is writable by group or others (mode %04o)",
+                                (unsigned)(st->st_mode & 07777)) < 0
+                               ? -ENOMEM
+                               : 1;
+        return 0;
 }
 
 static int add_problem(char ***problems, const char *dir, const char *fmt, ...) _printf_(3, 4);
@@ -52,7 +93,7 @@ static int add_problem(char ***problems, const char *dir, const char *fmt, ...)
 static int load_file(int dfd, const char *dir, const char *name, struct oih_config **ret)
 {
         _cleanup_free_ char *file = path_join(dir, name);
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *why = NULL;
         _cleanup_close_ int fd = -1;
         char *problem = NULL;
         struct stat st;
@@ -75,8 +116,10 @@ static int load_file(int dfd, const char *dir, const char *name, struct oih_conf
                 r = asprintf(&problem, "is not a regular file; remove it or rename it without \".json\"");
                 goto broken;
         }
-        const char *why = ownership_problem(&st);
-        if (why) {
+        r = ownership_problem(file, &st, &why);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 r = asprintf(&problem,
                              "refused: the file %s; it decides which host files enter containers, "
                              "so make it root's and mode 0644 or stricter",
@@ -173,8 +216,11 @@ static int load_dir(struct oih_config_set *s, const char *dir)
         }
         if (fstat(dfd, &st) < 0)
                 return add_problem(&s->problems, dir, "cannot stat the config folder: %s", strerror(errno));
-        const char *why = ownership_problem(&st);
-        if (why)
+        _cleanup_free_ char *why = NULL;
+        int r = ownership_problem(dir, &st, &why);
+        if (r < 0)
+                return r;
+        if (r > 0)
                 return add_problem(
                         &s->problems, dir,
                         "config folder refused, none of its files is read: the folder %s; make it "
@@ -183,7 +229,7 @@ static int load_dir(struct oih_config_set *s, const char *dir)
 
         _cleanup_strv_free_ char **names = NULL;
         size_t n = 0;
-        int r = list_names(dfd, &names, &n);
+        r = list_names(dfd, &names, &n);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -3,7 +3,9 @@
  * config-load.h: the config folders. Files "*.json" are read in name order; a file in a later folder
  * replaces the file of the same name in an earlier one (the CDI rule for /etc/cdi and /var/run/cdi).
  * A folder or file owned by anyone but root (or the user the hook runs as), or writable by group or
- * others, is refused: these files decide which host files enter containers (THREATS.md item 9).
+ * others, is refused: these files decide which host files enter containers (THREATS.md item 9). In a
+ * user namespace other than the initial one, where the hook has only its user's privileges, an owner
+ * shown as the overflow uid (host root's files, there) is accepted.
  */
 #pragma once
 

@@ -14,6 +14,7 @@
 #include "modules.h"
 #include "mount.h"
 #include "namespace.h"
+#include "userns.h"
 #include "util.h"
 
 /* What step 1 took for one operation. */
@@ -33,6 +34,7 @@ struct execution {
         struct oih_undo undo;
         struct oih_shared_mounts shared;
         struct oih_cgroup cgroup;
+        struct oih_container container;
 };
 
 /* What messages name the plan by: its first config, or the entry point that made it. */
@@ -147,11 +149,14 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
                 bool group_ok = op->gid == x->place.owner.gid && (op->mode & 0060) == 0060;
                 if (!user_ok && !group_ok && (op->mode & 0006) != 0006)
                         log_warning(
-                                "%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u: the "
-                                "container's root user (host %u:%u) cannot open it; widen the host node's "
-                                "mode or group (a udev rule)",
+                                "%s: device \"%s\" is bound from the host with mode %04o, owner %u:%u%s: "
+                                "the container's root user (host %u:%u) cannot open it; widen the host "
+                                "node's mode or group (a udev rule)",
                                 op->config, op->source, op->mode & 07777, op->uid, op->gid,
-                                x->place.owner.uid, x->place.owner.gid);
+                                x->container.hook_userns && op->uid == oih_overflow_uid()
+                                        ? " (a host user this user namespace does not map, root perhaps)"
+                                        : "",
+                                x->container.host_owner.uid, x->container.host_owner.gid);
         }
 
         bool fresh = false;
@@ -300,7 +305,9 @@ static int device_rules(const struct oih_plan *plan, struct oih_device_rule **re
                         continue;
                 struct oih_device_rule rule = { .type = S_ISBLK(o->mode) ? 'b' : 'c',
                                                 .major = major(o->rdev),
-                                                .minor = minor(o->rdev) };
+                                                .minor = minor(o->rdev),
+                                                .config = o->config,
+                                                .path = o->source };
                 bool seen = false;
                 for (size_t j = 0; j < n; j++)
                         seen = seen || (rules[j].type == rule.type && rules[j].major == rule.major &&
@@ -326,6 +333,7 @@ static void execution_done(struct execution *x)
         safe_close(x->place.rootfd);
         oih_shared_mounts_done(&x->shared);
         oih_cgroup_done(&x->cgroup);
+        oih_container_done(&x->container);
         oih_undo_done(&x->undo);
 }
 
@@ -336,12 +344,11 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 .plan = plan,
                 .spec = spec,
                 .ldconfig_fd = -1,
-                .userns = oih_spec_has_namespace(spec, "user"),
                 .place = { .rootfd = -1, .cached_fd = -1 },
                 .cgroup = { .v1_fd = -1, .v2_fd = -1 },
+                .container = { .pidfd = -1, .mntns_fd = -1 },
         };
         _cleanup_free_ struct oih_device_rule *rules = NULL;
-        _cleanup_close_ int nsfd = -1;
         size_t n_rules = 0;
         int r;
 
@@ -360,12 +367,13 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 /* Inside the container's namespaces, its root user is whoever runs the hook there. */
                 x.place.owner = (struct oih_owner){ .uid = geteuid(), .gid = getegid() };
         else {
-                r = oih_container_mntns_open(state->pid, &nsfd, err);
+                /* Held from here on; what is real decides about user namespaces, not the spec (rootless
+                 * podman's lists none: the container shares podman's, and so does the hook). */
+                r = oih_container_open(state->pid, spec, &x.container, err);
                 if (r < 0)
                         return r;
-                r = oih_container_root_owner(state->pid, spec, &x.place.owner, err);
-                if (r < 0)
-                        return r;
+                x.userns = x.container.userns;
+                x.place.owner = x.container.owner;
         }
 
         x.sources = calloc(plan->n ?: 1, sizeof(*x.sources));
@@ -381,14 +389,14 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
                 r = oih_error_set(err, ENOMEM, "out of memory");
                 goto finish;
         }
-        if (n_rules > 0 && (r = oih_cgroup_open(state->pid, &x.cgroup, err)) < 0)
+        if (n_rules > 0 && (r = oih_cgroup_open(x.container.cgroup, &x.cgroup, err)) < 0)
                 goto finish;
         for (size_t i = 0; i < plan->n; i++)
                 if ((r = take_source(&x, &plan->ops[i], &x.sources[i], err)) < 0)
                         goto finish;
 
         /* Step 2: in the container's. */
-        if (!options->here && (r = oih_mntns_enter(nsfd, err)) < 0)
+        if (!options->here && (r = oih_container_enter(&x.container, err)) < 0)
                 goto finish;
         x.place.rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (x.place.rootfd < 0) {
@@ -428,11 +436,8 @@ int oih_execute(const struct oih_plan *plan, const struct oih_spec *spec, const 
         }
 
         /* Step 3. */
-        if (r >= 0 && n_rules > 0) {
-                r = oih_cgroup_allow_devices(&x.cgroup, rules, n_rules, err);
-                if (r < 0)
-                        oih_error_prefix(err, "%s: allowing the injected devices", plan_label(plan));
-        }
+        if (r >= 0 && n_rules > 0)
+                r = oih_cgroup_allow_devices(&x.cgroup, rules, n_rules, x.container.hook_userns, err);
 
         /* Step 4. */
         if (r < 0)

@@ -57,14 +57,12 @@ static bool parse_line(char *line, struct oih_mount_entry *e)
         return true;
 }
 
-int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userdata), void *userdata)
+int oih_mountinfo_foreach_file(FILE *f, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
 
-        if (!f)
-                return negative_errno();
         while (getline(&line, &size, f) > 0) {
                 struct oih_mount_entry e;
                 if (!parse_line(line, &e))
@@ -73,7 +71,27 @@ int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userd
                 if (r != 0)
                         return r;
         }
-        return 0;
+        return ferror(f) ? -EIO : 0;
+}
+
+int oih_mountinfo_foreach_text(const char *text, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata)
+{
+        if (!*text)
+                return 0;
+        _cleanup_fclose_ FILE *f = fmemopen((void *)text, strlen(text), "r");
+        if (!f)
+                return negative_errno();
+        return oih_mountinfo_foreach_file(f, fn, userdata);
+}
+
+int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userdata), void *userdata)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+
+        if (!f)
+                return negative_errno();
+        return oih_mountinfo_foreach_file(f, fn, userdata);
 }
 
 static int fdinfo_mount_id(int fd, uint64_t *ret)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mountinfo.h: the mount table of the current mount namespace, /proc/self/mountinfo, one parsed line at
- * a time. Paths are unescaped ("\040" is a space).
+ * mountinfo.h: a mount table (/proc/self/mountinfo of the current mount namespace, or another
+ * process's), one parsed line at a time. Paths are unescaped ("\040" is a space).
  */
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "macro.h"
 
@@ -27,3 +28,8 @@ int oih_mountinfo_foreach(int (*fn)(const struct oih_mount_entry *e, void *userd
  * fd's fdinfo where statx does not know it (before Linux 5.8, or filtered by seccomp).
  */
 int oih_fd_mount_id(int fd, uint64_t *ret);
+/* The same for a mount table open as f (another process's /proc/PID/mountinfo), or given as text. */
+int oih_mountinfo_foreach_file(FILE *f, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata);
+int oih_mountinfo_foreach_text(const char *text, int (*fn)(const struct oih_mount_entry *e, void *userdata),
+                               void *userdata);

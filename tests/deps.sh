@@ -13,6 +13,8 @@ packages=(
     bindfs fuse3
     # a library every host has, found by its soname in the host's ld cache (layouts.bats)
     zlib1g
+    # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
+    uidmap
     # fuzzing and sanitizers (issue 6), benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
     # man pages; the JSON Schema of the config format, checked in the tests

@@ -207,7 +207,7 @@ static double run_hook(const char *hook, const char *bundle, bool glibc, bool rs
         char *argv[] = { (char *)hook, (char *)"--config-dir", conf, NULL };
         int status = 0;
 
-        standin_start(&s);
+        standin_start(&s, root);
         char *text = path_printf("{\"ociVersion\": \"1.0.2\", \"id\": \"bench\", \"status\": \"created\", "
                                  "\"pid\": %d, \"bundle\": \"%s\"}",
                                  (int)s.pid, bdir);

@@ -75,7 +75,8 @@ struct standin {
         int release_fd; /* closing it lets the stand-in exit */
         char *cgroup;   /* its own devices cgroup (v1), when the host has one */
 };
-void standin_start(struct standin *s);
+/* A process in a mount namespace of its own, with root (when not NULL) bound onto itself there. */
+void standin_start(struct standin *s, const char *root);
 void standin_stop(struct standin *s);
 
 /* fork(), with stdout flushed first; the child dies with this process and leaves the cleanup at exit

@@ -23,6 +23,7 @@ p.add_argument("--propagation", help="rootfsPropagation")
 p.add_argument("--no-mount-namespace", action="store_true")
 p.add_argument("--volume", action="append", default=[],
                help="HOST:CONTAINER: a bind mount of a host folder or file, as a volume of Docker, podman or Kubernetes")
+p.add_argument("--cgroups-path", help="linux.cgroupsPath")
 a = p.parse_args()
 
 config = os.path.join(a.bundle, "config.json")
@@ -41,6 +42,8 @@ if a.annotation:
     c["annotations"] = dict(kv.split("=", 1) for kv in a.annotation)
 if a.propagation:
     c["linux"]["rootfsPropagation"] = a.propagation
+if a.cgroups_path:
+    c["linux"]["cgroupsPath"] = a.cgroups_path
 if a.no_mount_namespace:
     c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "mount"]
 if a.userns:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# Devices and kernel modules under runc (cgroup v1 devices here; cgroup v2 is proven in
-# tests/unit/test-bpf-devices.c on this machine's unified hierarchy). A static helper inside the
-# container opens each node read-write. /dev/fuse (10:229) is the device that proves the grant: runc's
-# default rules already allow /dev/net/tun (10:200).
+# Devices and kernel modules under runc, in both cgroup layouts (meson runs this file as
+# integration-devices, hybrid: runc's cgroup v1 devices controller, and integration-devices-v2: a pure
+# cgroup v2 view where runc attaches a BPF device program to the container's cgroup, which the hook
+# replaces). A static helper inside the container opens each node read-write. /dev/fuse (10:229) and
+# /dev/loop0 (b 7:0) are the devices that prove the grant: runc's default rules already allow
+# /dev/net/tun (10:200).
 # Kernel modules: these machines' kernel loads none, so libkmod is pointed at a test modules folder
 # (built-in modules listed in modules.builtin, indexed by depmod) for the "built in" and "not found"
 # paths; the call that really inserts a module is reviewed, not run (lib/kmod.c).
@@ -35,7 +37,18 @@ devices_bundle() {
     mknod "$BUNDLE/rootfs/unlisted-loop0" b 7 0
 }
 
-CG='cat /sys/fs/cgroup/devices/devices.list'
+# What the container shows of its device rules: cgroup v1's list; on cgroup v2 the program cannot be
+# read from inside, and opening the nodes is the proof.
+if [ "$(cgroup_layout)" = v2 ]; then
+    CG='echo cgroup v2'
+else
+    CG='cat /sys/fs/cgroup/devices/devices.list'
+fi
+
+# v1 only: the rule as devices.list shows it.
+v1_lists() {
+    [ "$(cgroup_layout)" = v2 ] || [[ "$output" == *"$1"* ]]
+}
 
 @test "devices: fuse (bare name) and tun (glob) are made and open read-write; an unlisted device does not" {
     local before
@@ -49,7 +62,7 @@ CG='cat /sys/fs/cgroup/devices/devices.list'
     [[ "$output" == *"/dev/net/tun: ok"* ]]
     [[ "$output" == *"/unlisted-loop0: Operation not permitted"* ]]
     # Exactly the device, read and write: never mknod, never a wildcard.
-    [[ "$output" == *"c 10:229 rw"* ]]
+    v1_lists "c 10:229 rw"
     [[ "$output" != *"c 10:229 rwm"* ]]
     [[ "$output" != *"a *:* rw"* ]]
     [ "$(host_mounts)" = "$before" ]
@@ -69,7 +82,7 @@ CG='cat /sys/fs/cgroup/devices/devices.list'
     echo "$output"
     [[ "$output" == *"brw-------"*"7,   0"*"/dev/loop0"* ]]
     [[ "$output" == *"/dev/loop0: ok"* ]]
-    [[ "$output" == *"b 7:0 rw"* ]]
+    v1_lists "b 7:0 rw"
 }
 
 @test "devices: in a user namespace the node is bound from the host (mknod is refused there) and opens" {
@@ -112,6 +125,98 @@ CG='cat /sys/fs/cgroup/devices/devices.list'
     [ "$status" -ne 0 ]
     [[ "$output" != *STARTED* ]]
     [[ "$output" == *"numbered.json: devices[0] "*"/dev/fuse"*"is device 10:229 on the host, not the 10:228 the config names"* ]]
+}
+
+# A devices cgroup v1 parent that allows what runc's default rules need, and not /dev/fuse: a child
+# below it cannot be allowed fuse (the kernel refuses the write to its devices.allow).
+make_v1_parent() {
+    V1_PARENT=oih-devices-parent-$$
+    local d=/sys/fs/cgroup/devices/$V1_PARENT rule
+    mkdir "$d"
+    echo a >"$d/devices.deny"
+    for rule in 'c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' \
+        'c 5:0 rwm' 'c 5:1 rwm' 'c 5:2 rwm' 'c 136:* rwm' 'c 10:200 rwm'; do
+        echo "$rule" >"$d/devices.allow"
+    done
+}
+
+# runc makes the parent in every hierarchy; it removes the child itself.
+remove_v1_parent() {
+    [ -n "${V1_PARENT:-}" ] || return 0
+    local d
+    for d in /sys/fs/cgroup/*/"$V1_PARENT"; do
+        [ -d "$d" ] && rmdir "$d/"* 2>/dev/null
+        [ -d "$d" ] && rmdir "$d"
+    done
+    V1_PARENT=
+    return 0
+}
+
+teardown() {
+    remove_v1_parent
+}
+
+@test "devices: a device the container's cgroup cannot be allowed stops it, with one line naming it" {
+    write_config devices-denied.json '{ "activation_flag": "OCI_DENIED", "devices": ["fuse"],
+      "miscellaneous": [{"path": "'"$INJ/etc/injtest.conf"'", "container_path": "/etc/injected.conf"}] }'
+    local hook
+    if [ "$(cgroup_layout)" = v2 ]; then
+        # cgroup v2: the kernel refuses the extended device program (a seccomp filter answers the hook's
+        # BPF_PROG_LOAD with EPERM, as a policy such as a security module might); runc's program stays.
+        hook=$(hook_arg prestart info 'bpf@0=5:EPERM')
+        devices_bundle denied --env OCI_DENIED=1 --hook "$hook" --cmd 'echo STARTED; devopen /dev/fuse'
+    else
+        # cgroup v1: the container's cgroup is below a parent that does not allow fuse.
+        make_v1_parent
+        devices_bundle denied --env OCI_DENIED=1 --hook "$(hook_arg)" --cgroups-path "/$V1_PARENT/oih-denied" \
+            --cmd 'echo STARTED; devopen /dev/fuse'
+    fi
+    local listing before
+    listing=$(tree_listing "$BUNDLE/rootfs")
+    before=$(host_mounts)
+    run_runc oih-denied
+    rm -f "$OIH_T/conf/devices-denied.json"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *STARTED* ]]
+    [[ "$output" == *"devices-denied.json: cannot allow device "*"/dev/fuse"*"(c 10:229 rw) in the container's cgroup: "*"it would get a node it cannot open, so it does not start"* ]]
+    if [ "$(cgroup_layout)" = v2 ]; then
+        [[ "$output" == *"the kernel refused the extended device program: Operation not permitted"* ]]
+    else
+        [[ "$output" == *"devices.allow"*"failed: Operation not permitted (its parent cgroup does not allow the device)"* ]]
+    fi
+    # What was injected before is undone.
+    [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
+    [ "$(host_mounts)" = "$before" ]
+}
+
+@test "devices: where no device controller applies, the node goes in with a warning" {
+    # A runtime that manages no cgroups: a stand-in process in a mount namespace of its own, with the
+    # root bound onto itself as runtimes do, left in the cgroups it was started in (the root ones here, or
+    # the test's own: the hook's). The hook runs by hand with a state naming it, in this run's layout.
+    write_config devices-free.json '{ "activation_flag": "OCI_FREE", "devices": ["fuse"] }'
+    devices_bundle free --env OCI_FREE=1 --hook "$(hook_arg)" --cmd true
+    local before
+    before=$(host_mounts)
+    run "$IN_LAYOUT" "$OIH_SOURCE/tests/integration/standin-run" bind "$BUNDLE/rootfs" "$BUNDLE" "" \
+        $(hook_cmd) --config-dir "$OIH_T/conf" --log-level warning
+    rm -f "$OIH_T/conf/devices-free.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: "*"devices-free.json: device \"/dev/fuse\" (c 10:229): no device controller applies to the container (cgroup v1 devices: "*"; cgroup v2: "*"), so the hook sets no permission: the node goes in"* ]]
+    # The stand-in's root is the bundle's on disk: the node is there.
+    [ -c "$BUNDLE/rootfs/dev/fuse" ]
+    [ "$(host_mounts)" = "$before" ]
+}
+
+@test "devices: without pidfd_open (kernels before 5.3) the hook holds the process by its number and works" {
+    devices_bundle nopidfd --env OCI_DEVICES=1 --hook "$(hook_arg prestart info pidfd_open)" \
+        --cmd 'devopen /dev/fuse /unlisted-loop0; echo STARTED'
+    run_runc oih-nopidfd
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+    [[ "$output" == *"/unlisted-loop0: Operation not permitted"* ]]
 }
 
 # A modules folder for libkmod with one built-in module, indexed by the host's depmod.

@@ -2,7 +2,17 @@
 # Shared set-up of the integration tests: rootfs images, host files to inject, configs, bundles, and
 # snapshots of the host (its mount table, a canary tree) that a test compares before and after.
 #
-# meson passes: OIH_HOOK (the built hook), OIH_HELPERS (tests/helpers in the build tree), OIH_SOURCE.
+# meson passes: OIH_HOOK (the built hook), OIH_HELPERS (tests/helpers in the build tree), OIH_SOURCE,
+# and OIH_CGROUPS for the runs in the pure cgroup v2 layout ("v2"; unset: hybrid, as the machine boots).
+# Every runtime a test starts runs through in_layout (tests/integration/in-layout).
+
+# The cgroup layout of this run: hybrid or v2.
+cgroup_layout() {
+    echo "${OIH_CGROUPS:-hybrid}"
+}
+
+# in_layout COMMAND [ARG...]: COMMAND in this run's cgroup layout (a command, for `run` and `timeout`).
+IN_LAYOUT=$OIH_SOURCE/tests/integration/in-layout
 
 # Runs as root only: runtimes, mounts, namespaces.
 require_root() {
@@ -100,24 +110,45 @@ new_bundle() {
 }
 
 # The hook registered as a prestart hook with the test configs. With OIH_WRAP set (a list of system
-# calls), the hook runs under tests/helpers/enosys, which makes those calls fail with ENOSYS.
+# calls, or a third argument), the hook runs under tests/helpers/enosys, which makes those calls fail.
 hook_arg() {
-    local wrap=""
-    [ -n "${OIH_WRAP:-}" ] && wrap="$OIH_HELPERS/enosys,$OIH_WRAP,"
+    local wrap="" calls=${3:-${OIH_WRAP:-}}
+    [ -n "$calls" ] && wrap="$OIH_HELPERS/enosys,$calls,"
     echo "${1:-prestart}=$wrap$OIH_HOOK,--config-dir,$OIH_T/conf,--log-level,${2:-info}"
 }
 
-# run_runc NAME: runs the bundle's container with runc, output and status in $output and $status.
-run_runc() {
-    run timeout 120 runc run --bundle "$BUNDLE" "$1"
-    runc delete -f "$1" >/dev/null 2>&1 || true
+# The hook as a command, for tests that run it by hand (under enosys as hook_arg does).
+hook_cmd() {
+    if [ -n "${OIH_WRAP:-}" ]; then
+        echo "$OIH_HELPERS/enosys" "$OIH_WRAP" "$OIH_HOOK"
+    else
+        echo "$OIH_HOOK"
+    fi
 }
 
-# crun refuses hybrid cgroups; in a mount namespace of its own without the unified hierarchy it runs
-# (see shared/MACHINE.md).
+# run_runc NAME: runs the bundle's container with runc in this run's cgroup layout, output and status in
+# $output and $status. It is deleted in the same layout (in v2 its cgroup exists only there).
+run_runc() {
+    run timeout 120 "$IN_LAYOUT" sh -c 'runc run --bundle "$1" "$2"; s=$?; runc delete -f "$2" >/dev/null 2>&1; exit $s' \
+        run_runc "$BUNDLE" "$1"
+}
+
+# crun 1.8 refuses hybrid cgroups; in a mount namespace of its own without the unified hierarchy it runs
+# in v1 mode (see shared/MACHINE.md). In the v2 layout it raises RLIMIT_MEMLOCK to infinity before it
+# loads its device program and stops when that fails ("setrlimit (RLIM_MEMLOCK)"): root here lacks
+# CAP_SYS_RESOURCE, and no rlimit of the bundle helps, since crun raises its own hard limit. Since
+# Linux 5.11 BPF programs are charged to the memory cgroup, not to RLIMIT_MEMLOCK, so the raise changes
+# nothing on this kernel (newer crun ignores its failure): crun runs under a seccomp filter that answers
+# that one setrlimit with success (tests/helpers/enosys), and does everything else for real.
 run_crun() {
-    run timeout 120 unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; crun run --bundle '$BUNDLE' '$1'"
-    crun delete -f "$1" >/dev/null 2>&1 || true
+    if [ "$(cgroup_layout)" = v2 ]; then
+        run timeout 120 "$IN_LAYOUT" "$OIH_HELPERS/enosys" 'prlimit64@1=8@2!=0:0+setrlimit@0=8:0' \
+            /bin/sh -c 'crun run --bundle "$1" "$2"; s=$?; crun delete -f "$2" >/dev/null 2>&1; exit $s' \
+            run_crun "$BUNDLE" "$1"
+    else
+        run timeout 120 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; crun run --bundle "$1" "$2"; s=$?; crun delete -f "$2" >/dev/null 2>&1; exit $s' \
+            run_crun "$BUNDLE" "$1"
+    fi
 }
 
 # The host's mount table, as a text to compare.
@@ -147,11 +178,14 @@ tree_listing() {
 # A stand-in for a runtime, for the few tests that must control the container's mount namespace
 # exactly (no runtime leaves the root on a shared mount at hook time): a process in a new mount
 # namespace (propagation as given: private, or unchanged to stay a peer of the host's mounts),
-# waiting. The test then runs the hook by hand with a state that names this process.
+# waiting. The test then runs the hook by hand with a state that names this process. As runtimes do,
+# it binds the bundle's root onto itself in its namespace (the hook checks for that mount); with
+# unchanged propagation that bind would reach the host, so there the test makes it itself.
 start_standin() {
-    local propagation=${1:-private}
+    local propagation=${1:-private} bind=""
     rm -f "$OIH_T/standin-ready"
-    unshare -m --propagation "$propagation" sh -c "touch '$OIH_T/standin-ready'; exec sleep 600" &
+    [ "$propagation" = private ] && bind="mount --bind '$BUNDLE/rootfs' '$BUNDLE/rootfs' &&"
+    unshare -m --propagation "$propagation" sh -c "$bind touch '$OIH_T/standin-ready'; exec sleep 600" &
     STANDIN_PID=$!
     for _ in $(seq 100); do
         [ -e "$OIH_T/standin-ready" ] && break
@@ -191,9 +225,12 @@ remove_podman_image() {
 
 # run_podman_with HOOKS_DIR ARGS...: podman run with the hooks folder, the injected tool on PATH.
 # The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, MACHINE.md).
+# In the v2 view the cgroup2 hierarchy of this hybrid host has no controllers (the v1 hierarchies hold
+# them all), so podman's default pids limit cannot be set there: --pids-limit -1.
 run_podman_with() {
-    local hooks=$1
+    local hooks=$1 v2=()
     shift
-    run timeout 180 podman --hooks-dir "$hooks" run --rm --network none --runtime runc \
-        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
+    [ "$(cgroup_layout)" = v2 ] && v2=(--pids-limit -1)
+    run timeout 180 "$IN_LAYOUT" podman --hooks-dir "$hooks" run --rm --network none --runtime runc \
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "${v2[@]}" -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
 }

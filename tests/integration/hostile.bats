@@ -4,9 +4,11 @@
 # to "/", relative "../../..", through /proc/self/root, dangling, aimed at a canary tree on the host;
 # an image that ships its own ldconfig; an ld.so.conf that reaches through /proc/1/root.
 # After each run the canary is byte for byte the same and so is the host's mount table; the hook
-# either injected inside the root or failed with a message naming the config.
-# meson runs this file three times: as is, with openat2 failing (ENOSYS, so the user-space walk
-# resolves every path), and with open_tree/move_mount/mount_setattr failing (mount(2) fallback).
+# either injected inside the root or failed with a message naming the config. And a state whose pid
+# names another process than the container's.
+# meson runs this file four times: as is, with openat2 failing (ENOSYS, so the user-space walk
+# resolves every path), with open_tree/move_mount/mount_setattr failing (mount(2) fallback), and in the
+# pure cgroup v2 layout (tests/integration/in-layout).
 
 load helpers
 
@@ -177,4 +179,78 @@ check_outcome() {
     check_outcome
     [ "$status" -eq 0 ]
     [ ! -e "$CANARY/lib/libcanary.so.1" ]
+}
+
+teardown() {
+    if [ -n "${VICTIM_HOST:-}" ]; then
+        rmdir "$VICTIM_HOST"
+        VICTIM_HOST=
+    fi
+    rm -f "$OIH_T/conf/victim.json"
+}
+
+# A victim's cgroup: a v1 devices cgroup that allows nothing (hybrid), or a cgroup v2 folder (v2).
+# VICTIM_CG is its path as the hook's layout shows it.
+make_victim_cgroup() {
+    local name=oih-victim-$$
+    if [ "$(cgroup_layout)" = v2 ]; then
+        mkdir "/sys/fs/cgroup/unified/$name"
+        VICTIM_HOST=/sys/fs/cgroup/unified/$name
+        VICTIM_CG=/sys/fs/cgroup/$name
+    else
+        mkdir "/sys/fs/cgroup/devices/$name"
+        echo a >"/sys/fs/cgroup/devices/$name/devices.deny"
+        VICTIM_HOST=/sys/fs/cgroup/devices/$name
+        VICTIM_CG=$VICTIM_HOST
+    fi
+}
+
+victim_rules() {
+    if [ "$(cgroup_layout)" = v2 ]; then
+        cat "$VICTIM_HOST/cgroup.procs"
+    else
+        cat "$VICTIM_HOST/devices.list"
+    fi
+}
+
+@test "hostile: a state whose pid names another process is refused; that process and the bundle are left alone" {
+    # The hook is held to the process the state names: it must be the container the spec describes.
+    write_config victim.json '{ "activation_flag": "OCI_INJTEST", "devices": ["fuse"] }'
+    make_victim_cgroup
+    local rules listing hook
+    rules=$(victim_rules)
+    hook=$(hook_cmd)
+
+    # A process in a mount namespace of its own that has no mount at the container's root.
+    listing=$(tree_listing "$R")
+    run "$IN_LAYOUT" "$OIH_SOURCE/tests/integration/standin-run" none "$R" "$BUNDLE" "$VICTIM_CG" \
+        $hook --config-dir "$OIH_T/conf"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"the state's process "*" is not this container's: its mount namespace has no mount at the container's root \"$R\""*"refusing to touch it"* ]]
+    [ "$(tree_listing "$R")" = "$listing" ]
+    [ "$(victim_rules)" = "$rules" ]
+
+    # One that binds the root onto itself as a runtime would, but is not in the spec's cgroupsPath.
+    new_bundle victim glibc --cmd true --env OCI_INJTEST=1 --cgroups-path "/oih-expected-$$"
+    listing=$(tree_listing "$BUNDLE/rootfs")
+    run "$IN_LAYOUT" "$OIH_SOURCE/tests/integration/standin-run" bind "$BUNDLE/rootfs" "$BUNDLE" "$VICTIM_CG" \
+        $hook --config-dir "$OIH_T/conf"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"the state's process "*" is not this container's: its cgroup \"/oih-victim-$$\" is not the spec's linux.cgroupsPath \"/oih-expected-$$\"; refusing to touch it"* ]]
+    [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
+    [ "$(victim_rules)" = "$rules" ]
+
+    # A process of the host (this test's shell).
+    run "$IN_LAYOUT" sh -c 'p=$1 b=$2; shift 2; printf "{\"ociVersion\": \"1.0.2\", \"id\": \"x\", \"pid\": %d, \"bundle\": \"%s\"}" "$p" "$b" | "$@"' \
+        - "$$" "$BUNDLE" $hook --config-dir "$OIH_T/conf"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is not this container's"* || "$output" == *"shares the hook's mount namespace"* ]]
+    [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
+
+    rm -f "$OIH_T/conf/victim.json"
+    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
+    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
 }

@@ -44,7 +44,7 @@ teardown_file() {
             --env "PATH=$INJ/bin:/bin" "${env[@]}" --hook "prestart=$OIH_T/hook-wrapper"
     done
     for i in $(seq 1 $COUNT); do
-        (timeout 180 runc run --bundle "$OIH_T/b/load-$i" "oih-load-$i" >"$OIH_T/out/$i" 2>&1
+        (timeout 180 "$IN_LAYOUT" sh -c 'runc run --bundle "$1" "$2"; s=$?; runc delete -f "$2" >/dev/null 2>&1; exit $s' - "$OIH_T/b/load-$i" "oih-load-$i" >"$OIH_T/out/$i" 2>&1
             echo $? >"$OIH_T/out/$i.rc") &
     done
     wait

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
 # The hook under podman, registered the way podman reads hooks: a hooks.d file (version 1.0.0) in a
-# folder given by --hooks-dir, on an image made by `podman import`, activated with -e.
+# folder given by --hooks-dir, on an image made by `podman import`, activated with -e. In both cgroup
+# layouts (integration-podman and integration-podman-v2: podman and its runc in the pure v2 view).
 
 load helpers
 
@@ -68,4 +69,15 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
     [ "$status" -ne 0 ]
     [[ "$output" != *STARTED* ]]
     [[ "$output" == *"52-missing.json"*"not on this host"* ]]
+}
+
+@test "podman: an injected device opens, and one not injected does not" {
+    # runc under podman: cgroup v1 devices in hybrid, a BPF device program in the pure v2 view.
+    write_config podman-devices.json '{ "activation_flag": "OCI_PODMAN_DEVICES", "devices": ["fuse"] }'
+    run_podman -e OCI_PODMAN_DEVICES=1 "$IMAGE" /bin/sh -c 'devopen /dev/fuse /dev/loop0 2>&1; echo STARTED'
+    rm -f "$OIH_T/conf/podman-devices.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+    [[ "$output" == *"/dev/loop0: No such file"* ]]
 }

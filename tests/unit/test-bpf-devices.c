@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -29,29 +30,34 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
  * The stand-in for a runtime's program: allow c 1:3 (null) for everything, c 1:5 (zero) for reading
  * only, and `extra_minor` of c 10 (when not 0) for everything; deny the rest.
  */
+#define RUNTIME_PROGRAM(extra_minor)                                                                        \
+        {                                                                                                   \
+                I(BPF_LDX | BPF_W | BPF_MEM, 2, 1, 0, 0),                /* 0: r2 = access_type */          \
+                        I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 2, 0, 0),      /* 1: r3 = r2 */                   \
+                        I(BPF_ALU64 | BPF_RSH | BPF_K, 3, 0, 0, 16),     /* 2: r3 = access */               \
+                        I(BPF_ALU64 | BPF_AND | BPF_K, 2, 0, 0, 0xffff), /* 3: r2 = type */                 \
+                        I(BPF_LDX | BPF_W | BPF_MEM, 4, 1, 4, 0),        /* 4: r4 = major */                \
+                        I(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 8, 0),        /* 5: r5 = minor */                \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 10, BPF_DEVCG_DEV_CHAR), /* 6: not char: deny */ \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 4, 1), /* 7: major != 1: to 12 */                \
+                        I(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 6, 3), /* 8: 1:3: allow */                       \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 7, 5), /* 9: not 1:5: deny */                    \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 3, 0, 6,                                               \
+                          BPF_DEVCG_ACC_READ),                     /* 10: 1:5 not read: deny */             \
+                        I(BPF_JMP | BPF_JA, 0, 0, 3, 0),           /* 11: allow */                          \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 4, 10), /* 12: major != 10: deny */              \
+                        I(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 3,                                               \
+                          (extra_minor) ? (extra_minor) : -1),      /* 13: deny */                          \
+                        I(BPF_JMP | BPF_JA, 0, 0, 0, 0),            /* 14: allow */                         \
+                        I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1), /* 15: allow: r0 = 1 */                 \
+                        I(BPF_JMP | BPF_JA, 0, 0, 1, 0),            /* 16: to the exit */                   \
+                        I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0), /* 17: deny: r0 = 0 */                  \
+                        I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),          /* 18 */                                \
+        }
+
 static int load_runtime_program(int extra_minor)
 {
-        struct bpf_insn p[] = {
-                I(BPF_LDX | BPF_W | BPF_MEM, 2, 1, 0, 0),                   /* 0: r2 = access_type */
-                I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 2, 0, 0),                 /* 1: r3 = r2 */
-                I(BPF_ALU64 | BPF_RSH | BPF_K, 3, 0, 0, 16),                /* 2: r3 = access */
-                I(BPF_ALU64 | BPF_AND | BPF_K, 2, 0, 0, 0xffff),            /* 3: r2 = type */
-                I(BPF_LDX | BPF_W | BPF_MEM, 4, 1, 4, 0),                   /* 4: r4 = major */
-                I(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 8, 0),                   /* 5: r5 = minor */
-                I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 10, BPF_DEVCG_DEV_CHAR), /* 6: not char: deny */
-                I(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 4, 1),                   /* 7: major != 1: to 12 */
-                I(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 6, 3),                   /* 8: 1:3: allow */
-                I(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 7, 5),                   /* 9: not 1:5: deny */
-                I(BPF_JMP | BPF_JNE | BPF_K, 3, 0, 6, BPF_DEVCG_ACC_READ),  /* 10: 1:5 not read only: deny */
-                I(BPF_JMP | BPF_JA, 0, 0, 3, 0),                            /* 11: allow */
-                I(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 4, 10),                  /* 12: major != 10: deny */
-                I(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 3, extra_minor ? extra_minor : -1), /* 13: deny */
-                I(BPF_JMP | BPF_JA, 0, 0, 0, 0),                                       /* 14: allow */
-                I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1), /* 15: allow: r0 = 1 */
-                I(BPF_JMP | BPF_JA, 0, 0, 1, 0),            /* 16: to the exit */
-                I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0), /* 17: deny: r0 = 0 */
-                I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),          /* 18 */
-        };
+        struct bpf_insn p[] = RUNTIME_PROGRAM(extra_minor);
         union bpf_attr attr = {
                 .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
                 .insn_cnt = ELEMENTSOF(p),
@@ -139,6 +145,159 @@ static char *new_cgroup(const char *name)
         if (asprintf(&p, UNIFIED "/oih-test-%d-%s", (int)getpid(), name) < 0 || mkdir(p, 0755) < 0)
                 tap_bail("mkdir cgroup");
         return p;
+}
+
+/* What the kernel may hand back instead of a program: each is refused, never loaded. */
+static void test_dump_checks(void)
+{
+        struct bpf_insn good[] = RUNTIME_PROGRAM(0);
+        size_t n = ELEMENTSOF(good);
+        struct bpf_insn bad[ELEMENTSOF(good)];
+
+        ok(oih_bpf_dump_problem(good, n) == NULL, "a runtime's program as read back is accepted");
+        memset(bad, 0, sizeof(bad));
+        contains(oih_bpf_dump_problem(bad, n), "zeroed instruction", "a zeroed buffer is refused");
+        ok(oih_bpf_dump_problem(good, 0) != NULL, "no instructions are refused");
+        memcpy(bad, good, sizeof(good));
+        bad[3].dst_reg = 11;
+        contains(oih_bpf_dump_problem(bad, n), "blinded", "the blinding register (BPF_REG_AX) is refused");
+        memcpy(bad, good, sizeof(good));
+        bad[6].off = 40;
+        contains(oih_bpf_dump_problem(bad, n), "jump out", "a jump past the end is refused");
+        bad[6].off = -8;
+        contains(oih_bpf_dump_problem(bad, n), "jump out", "a jump before the start is refused");
+        struct bpf_insn no_exit[] = { I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1) };
+        contains(oih_bpf_dump_problem(no_exit, 1), "neither an exit",
+                 "a program that does not end is refused");
+        memcpy(bad, good, sizeof(good));
+        memset(&bad[n / 2], 0, sizeof(bad[0]));
+        contains(oih_bpf_dump_problem(bad, n), "zeroed", "one zeroed instruction in the middle is refused");
+
+        struct bpf_insn wide[] = {
+                I(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 1),
+                I(0, 0, 0, 0, 0), /* r0 = 1, in two slots */
+                I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+        };
+        ok(oih_bpf_dump_problem(wide, 3) == NULL, "a 64-bit load's second slot is no zeroed instruction");
+        contains(oih_bpf_dump_problem(wide, 1), "cut off", "a 64-bit load cut off is refused");
+}
+
+static int write_text(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t k = write(fd, text, strlen(text));
+        close(fd);
+        return k == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static void read_text(const char *path, char *buf, size_t size)
+{
+        buf[0] = 0;
+        FILE *f = fopen(path, "re");
+        if (f && !fgets(buf, (int)size, f))
+                buf[0] = 0;
+        if (f)
+                fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+}
+
+#define HARDEN "/proc/sys/net/core/bpf_jit_harden"
+
+/* Drops CAP_SYSLOG from the effective set, as the hook does (it keeps only what its work needs). */
+static int drop_syslog(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2];
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -1;
+        d[CAP_SYSLOG / 32].effective &= ~(1u << (CAP_SYSLOG % 32));
+        return (int)syscall(SYS_capset, &h, d);
+}
+
+struct allow_result {
+        int r;
+        char message[512];
+};
+
+/* The hook's call in a child without CAP_SYSLOG. */
+static struct allow_result allow_without_syslog(int cgfd, const struct oih_device_rule *rule)
+{
+        struct allow_result res = { .r = -1000 };
+        int pipefd[2];
+        if (pipe(pipefd) < 0)
+                tap_bail("pipe");
+        pid_t pid = fork();
+        if (pid == 0) {
+                _cleanup_error_ oih_error *e = NULL;
+                size_t extended = 0;
+                struct allow_result c = { .r = -2000 };
+                if (drop_syslog() == 0)
+                        c.r = oih_bpf_devices_allow(cgfd, rule, 1, &extended, &e);
+                snprintf(c.message, sizeof(c.message), "%s", e ? oih_error_message(e) : "");
+                _exit(write(pipefd[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+        }
+        close(pipefd[1]);
+        if (read(pipefd[0], &res, sizeof(res)) != sizeof(res))
+                res.r = -3000;
+        close(pipefd[0]);
+        waitpid(pid, NULL, 0);
+        return res;
+}
+
+/*
+ * On a host with net.core.bpf_jit_harden=2 the runtime's program is blinded: its constants are rewritten
+ * through a register of the kernel's own. The kernel then withholds its instructions from a reader
+ * without CAP_SYSLOG (the hook, here with kernel.perf_event_paranoid above 1), or hands back the blinded
+ * ones. Either way the hook cannot rebuild the program: it must fail, and leave the program alone.
+ * The setting is global: it is on for the one load of the stand-in program only.
+ */
+static void test_hardened(void)
+{
+        char jit[16], old[16], paranoid[16];
+        read_text("/proc/sys/net/core/bpf_jit_enable", jit, sizeof(jit));
+        read_text(HARDEN, old, sizeof(old));
+        read_text("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid));
+        if (!streq(jit, "1") || !*old || atoi(paranoid) <= 1 || write_text(HARDEN, "2") < 0) {
+                for (int i = 0; i < 6; i++)
+                        tap_ok(true, __FILE__, __LINE__,
+                               "# SKIP needs the BPF JIT, a writable %s and perf_event_paranoid above 1",
+                               HARDEN);
+                return;
+        }
+        int prog = load_runtime_program(0);
+        int restored = write_text(HARDEN, old);
+        ok(prog >= 0 && restored == 0, "a runtime-like program is loaded with bpf_jit_harden=2, and the "
+                                       "setting is put back at once");
+
+        char *cg = new_cgroup("hardened");
+        int cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint32_t ids[8], before;
+        if (attach(cgfd, prog, BPF_F_ALLOW_MULTI) < 0 || query(cgfd, ids) != 1)
+                tap_bail("attach");
+        before = ids[0];
+
+        struct oih_device_rule fuse = { .type = 'c', .major = 10, .minor = 229 };
+        struct allow_result res = allow_without_syslog(cgfd, &fuse);
+        ok(res.r < 0 && strstr(res.message, "cannot be read back: the kernel withholds its instructions"),
+           "without CAP_SYSLOG the kernel withholds the instructions, and the hook fails saying so (%s)",
+           res.message);
+        ok(query(cgfd, ids) == 1 && ids[0] == before, "the runtime's program is still the one attached");
+
+        _cleanup_error_ oih_error *e = NULL;
+        size_t extended = 0;
+        int r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &e);
+        ok(r < 0 && e && strstr(oih_error_message(e), "blinded"),
+           "with CAP_SYSLOG it hands back blinded instructions, and the hook refuses to load them (%s)",
+           e ? oih_error_message(e) : "no error");
+        ok(query(cgfd, ids) == 1 && ids[0] == before, "the runtime's program is still the one attached");
+        is_int(OPENS(cg, "/dev/fuse", O_RDWR), EPERM, "and /dev/fuse is still denied");
+
+        close(cgfd);
+        close(prog);
+        rmdir(cg);
+        free(cg);
 }
 
 int main(void)
@@ -229,6 +388,9 @@ int main(void)
         close(cgfd);
         rmdir(cg);
         free(cg);
+
+        test_dump_checks();
+        test_hardened();
 
         tmpdir_remove(scratch);
         return tap_finish();

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Config folders: which files, in which order, which replaces which, and which are refused. */
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "config-load.h"
 #include "tap.h"
@@ -149,7 +151,8 @@ static void test_files_refused(void)
         ok(!item(s, "world-writable.json") || !item(s, "world-writable.json")->flag.name,
            "a refused file is not read at all");
         if (root)
-                ok(startswith(problem_of(s, "other-owner.json"), "refused: the file is not owned by root"),
+                ok(startswith(problem_of(s, "other-owner.json"),
+                              "refused: the file is owned by uid 1234, not by root"),
                    "a file owned by uid 1234 is refused (%s)", problem_of(s, "other-owner.json"));
         else
                 skip("chown needs root");
@@ -195,7 +198,8 @@ static void test_symlinks(void)
         ok(startswith(problem_of(s, "dangling.json"), "cannot open: No such file or directory"),
            "a dangling symlink is a broken config");
         if (root)
-                ok(startswith(problem_of(s, "foreign.json"), "refused: the file is not owned by root"),
+                ok(startswith(problem_of(s, "foreign.json"),
+                              "refused: the file is owned by uid 1234, not by root"),
                    "a symlink to a file of another user is refused: the target is checked");
         else
                 skip("chown needs root");
@@ -230,7 +234,7 @@ static void test_folders(void)
         folder_refused(01777, 0, "is writable by group or others",
                        "a sticky folder like /tmp is refused too");
         if (geteuid() == 0)
-                folder_refused(0755, 1234, "is not owned by root",
+                folder_refused(0755, 1234, "is owned by uid 1234, not by root",
                                "a folder owned by uid 1234 is refused whole");
         else
                 skip("chown needs root");
@@ -268,11 +272,112 @@ static void test_folders(void)
         tmpdir_remove(dir);
 }
 
+/* A folder with one config, both owned by uid:uid with the folder's mode; the tmpdir made traversable. */
+static char *owned_folder(const char *parent, const char *name, mode_t mode, uid_t uid)
+{
+        char *d = at(parent, name);
+        if (mkdir(d, mode) < 0 || chmod(d, mode) < 0)
+                tap_bail("mkdir");
+        _cleanup_free_ char *f = write_file(d, "x.json", cfg, 0644);
+        if (chown(f, uid, uid) < 0 || chown(d, uid, uid) < 0)
+                tap_bail("chown");
+        return d;
+}
+
+/*
+ * As rootless podman runs the hook: in a user namespace that maps uid 0 to host uid 100000 (the user)
+ * and uid 1 to 100001 (a subordinate id), where host root's files show the overflow uid. A child loads
+ * each folder there and sends back one line per folder: its problem, or "ok" and the number of configs.
+ */
+static void test_user_namespace(void)
+{
+        if (geteuid() != 0) {
+                for (int i = 0; i < 5; i++)
+                        skip("user namespaces with chosen maps need root");
+                return;
+        }
+        char *dir = tmpdir_new();
+        if (chmod(dir, 0755) < 0)
+                tap_bail("chmod");
+        const struct {
+                const char *name;
+                mode_t mode;
+                uid_t uid;
+        } folders[] = {
+                { "root-0755", 0755, 0 },         { "root-0775", 0775, 0 },
+                { "user-0755", 0755, 100000 },    { "subuid-0755", 0755, 100001 },
+                { "stranger-0755", 0755, 54321 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(folders); i++)
+                free(owned_folder(dir, folders[i].name, folders[i].mode, folders[i].uid));
+
+        int ready[2], go[2], out[2];
+        if (pipe(ready) < 0 || pipe(go) < 0 || pipe(out) < 0)
+                tap_bail("pipe");
+        pid_t pid = fork();
+        if (pid < 0)
+                tap_bail("fork");
+        if (pid == 0) {
+                char c = 0;
+                FILE *o = fdopen(out[1], "w");
+                if (!o || unshare(CLONE_NEWUSER) < 0 || write(ready[1], "x", 1) != 1 ||
+                    read(go[0], &c, 1) != 1 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        _exit(1);
+                for (size_t i = 0; i < ELEMENTSOF(folders); i++) {
+                        _cleanup_free_ char *d = at(dir, folders[i].name);
+                        struct oih_config_set *s = load1(d);
+                        if (s->problems)
+                                fprintf(o, "%s\n", s->problems[0]);
+                        else
+                                fprintf(o, "ok %zu %s\n", s->n, s->n ? problem_of(s, "x.json") : "");
+                        oih_config_set_free(s);
+                }
+                fclose(o);
+                _exit(0);
+        }
+        char c = 0, p[64];
+        if (read(ready[0], &c, 1) != 1)
+                tap_bail("child");
+        const char *maps[][2] = { { "uid_map", "0 100000 2\n" }, { "gid_map", "0 100000 2\n" } };
+        for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
+                snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, maps[i][0]);
+                int fd = open(p, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, maps[i][1], strlen(maps[i][1])) < 0)
+                        tap_bail("map");
+                close(fd);
+        }
+        if (write(go[1], "x", 1) != 1)
+                tap_bail("go");
+        close(out[1]);
+        FILE *in = fdopen(out[0], "r");
+        char line[ELEMENTSOF(folders)][1024] = {};
+        for (size_t i = 0; in && i < ELEMENTSOF(folders) && fgets(line[i], sizeof(line[i]), in); i++)
+                line[i][strcspn(line[i], "\n")] = 0;
+        if (in)
+                fclose(in);
+        int status = 0;
+        waitpid(pid, &status, 0);
+
+        is_str(line[0], "ok 1 ",
+               "in a user namespace, host root's 0755 folder (shown as uid 65534) is accepted");
+        ok(strstr(line[1], "the folder is writable by group or others (mode 0775)") != NULL,
+           "host root's group-writable folder is still refused, saying so (%s)", line[1]);
+        is_str(line[2], "ok 1 ", "the user's own folder (uid 0 there) is accepted");
+        ok(strstr(line[3], "the folder is owned by uid 1 of the user namespace the hook runs in (uid 100001 "
+                           "outside it), neither root nor the user running the hook") != NULL,
+           "a folder of a subordinate id is refused, with both of its uids (%s)", line[3]);
+        /* What cannot be told apart there: any unmapped owner shows the overflow uid, as root does. */
+        is_str(line[4], "ok 1 ",
+               "an unmapped stranger's folder shows uid 65534 too, and is accepted (the README says so)");
+        tmpdir_remove(dir);
+}
+
 int main(void)
 {
         test_order_and_replacement();
         test_files_refused();
         test_symlinks();
         test_folders();
+        test_user_namespace();
         return tap_finish();
 }
