@@ -24,17 +24,19 @@ struct parser {
 static void problem(struct parser *p, const char *fmt, ...) _printf_(2, 3);
 static void problem(struct parser *p, const char *fmt, ...)
 {
-        char *s = NULL;
+        _cleanup_free_ char *raw = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
+        int r = vasprintf(&raw, fmt, ap);
         va_end(ap);
+        if (r < 0) {
+                raw = NULL;
+                p->oom = true;
+                return;
+        }
         /* A problem is one line for a person: paths from the file may carry newlines or escape
          * sequences, which would forge a second line or reach the terminal. */
-        for (int i = 0; i < r; i++)
-                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        s[i] = '?';
-        if (r < 0 || strv_consume(&p->c->problems, s) < 0)
+        if (strv_consume(&p->c->problems, string_printable(raw)) < 0)
                 p->oom = true;
 }
 
