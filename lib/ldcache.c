@@ -186,33 +186,36 @@ static bool trusted_dir(const char *d)
         return streq(d, "/lib") || streq(d, "/usr/lib") || streq(d, "/lib64") || streq(d, "/usr/lib64");
 }
 
-/* Reads a regular file of the image. It is opened for reading only once it is known to be one: opening a
- * device node or a FIFO the image put there can have effects of its own (a watchdog armed, a writer
- * released). */
-static int read_root_file_max(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
-{
-        _cleanup_close_ int pfd = -1, fd = -1;
-        struct stat st;
-        char p[64];
+/*
+ * The largest image's ld cache the hook merges into. A cache costs 24 bytes an entry plus the strings,
+ * about 64 bytes a library: Debian 12 with 660 libraries has 42 KB, full desktop distributions a few
+ * hundred KB. 4 MiB is 65000 libraries; a larger file is left to ldconfig, and the merge's memory (the
+ * file read, and the new one) stays a few MiB.
+ */
+#define LDSO_CACHE_MAX (4U * 1024 * 1024)
 
-        int r = oih_root_open(rootfd, path, O_PATH, &pfd);
-        if (r < 0)
-                return r;
-        if (fstat(pfd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        /* The O_PATH descriptor holds that very file: reopening it cannot land anywhere else. */
-        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        return read_full_fd(fd, max, ret, ret_len);
-}
+/* The image's /etc/ld.so.conf is a text of a few lines. */
+#define LDSO_CONF_MAX (1024U * 1024)
 
-static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+/* Why oih_root_read_image_file() did not read an image's file, in words. */
+static const char *image_file_problem(int r)
 {
-        return read_root_file_max(rootfd, path, 1024 * 1024, ret, ret_len);
+        switch (-r) {
+        case EXDEV:
+                return "it is on another mount than the image's root (the container's procfs or sysfs, "
+                       "/dev, "
+                       "a volume), and the hook reads only the image's own files";
+        case EBADF:
+                return "it is not a regular file";
+        case EFBIG:
+                return "it is larger than the hook reads";
+        case EACCES:
+                return "the container's root user may not read it";
+        case ELOOP:
+                return "a symbolic link on the way leads through /proc, or there are too many";
+        default:
+                return strerror(-r);
+        }
 }
 
 int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *entries, size_t n)
@@ -221,10 +224,15 @@ int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *en
         _cleanup_free_ void *merged = NULL;
         size_t len, merged_len;
 
-        /* A distribution's cache is well below a MiB; anything near this is not one to merge into. */
-        int r = read_root_file_max(p->rootfd, OIH_LDSO_CACHE_FILE, 64 * 1024 * 1024, &old, &len);
+        int r = oih_root_read_image_file(p->rootfd, OIH_LDSO_CACHE_FILE, LDSO_CACHE_MAX, &p->owner, &old,
+                                         &len);
+        if (r == -EXDEV || r == -EBADF || r == -EFBIG || r == -EACCES || r == -ELOOP) {
+                log_debug("%s: %s; leaving the cache to ldconfig", OIH_LDSO_CACHE_FILE,
+                          image_file_problem(r));
+                return -EPROTONOSUPPORT;
+        }
         if (r < 0)
-                return r == -EBADF || r == -EFBIG ? -EPROTONOSUPPORT : r;
+                return r;
         r = oih_ldso_cache_merge(old, len, entries, n, &merged, &merged_len);
         if (r < 0)
                 return r;
@@ -281,9 +289,12 @@ int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err)
         if (r < 0)
                 return oih_error_set_errno(err, -r, "cannot write \"%s\" in the container", OIH_LDCONF_FILE);
 
-        r = read_root_file(p->rootfd, "/etc/ld.so.conf", &old, &old_len);
+        r = oih_root_read_image_file(p->rootfd, "/etc/ld.so.conf", LDSO_CONF_MAX, &p->owner, &old, &old_len);
         if (r < 0 && r != -ENOENT)
-                return oih_error_set_errno(err, -r, "cannot read \"/etc/ld.so.conf\" in the container");
+                return oih_error_set(err, -r,
+                                     "cannot read \"/etc/ld.so.conf\" in the container: %s; make it a "
+                                     "file of the image",
+                                     image_file_problem(r));
         if (r >= 0 && has_include_line(old))
                 return 0;
 
