@@ -275,7 +275,7 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
         if (r >= 0)
                 r = oih_ldconfig_seal(x->ldconfig_fd, &sealed, err);
         if (r >= 0)
-                r = oih_ldconfig_run(x->place.rootfd, sealed, &x->place.owner, err);
+                r = oih_ldconfig_run(x->place.rootfd, sealed, &x->place.owner, op->dirs, err);
         if (r < 0)
                 oih_error_prefix(err, "%s: refreshing the container's ld cache", plan_label(x->plan));
         return r;

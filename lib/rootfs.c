@@ -77,8 +77,7 @@ static bool is_magic_link(int fd, const char *text)
         return sfs.f_type == PROC_SUPER_MAGIC && (text[0] == '/' || strstr(text, ":["));
 }
 
-/* The id of the mount fd is on: statx (Linux 5.8), or the fd's fdinfo on older kernels. */
-static int mount_id(int fd, uint64_t *ret)
+int oih_fd_mount_id(int fd, uint64_t *ret)
 {
         struct statx stx;
         if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) >= 0 &&
@@ -107,7 +106,7 @@ static int check_mount(int fd, const uint64_t *root_mnt)
         uint64_t id;
         if (!root_mnt)
                 return 0;
-        int r = mount_id(fd, &id);
+        int r = oih_fd_mount_id(fd, &id);
         if (r < 0)
                 return r;
         return id == *root_mnt ? 0 : -EXDEV;
@@ -152,7 +151,7 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
         if (fstat(rootfd, &root_st) < 0)
                 return negative_errno();
         if (same_mount) {
-                int r = mount_id(rootfd, &root_mnt_id);
+                int r = oih_fd_mount_id(rootfd, &root_mnt_id);
                 if (r < 0)
                         return r;
                 root_mnt = &root_mnt_id;

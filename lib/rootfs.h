@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -23,6 +24,9 @@ void oih_rootfs_force_fallback(bool force);
  * before it are always followed inside the root). Returns 0 and an O_CLOEXEC fd, or a negative errno.
  */
 int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd);
+
+/* The id of the mount fd is on (statx on Linux 5.8 and later, /proc/self/fdinfo before). */
+int oih_fd_mount_id(int fd, uint64_t *ret);
 
 /*
  * As oih_root_open(), and the path must not cross into another mount than the root's: a component that

@@ -161,7 +161,8 @@ static void test_sections(const uint8_t *good, size_t len, uint32_t ext)
                 memcpy(bad, good, len);
                 set_section_field(bad, ext, gen, TAG, cases[c].tag);
                 set_section_field(bad, ext, gen, OFF, (uint32_t)((int64_t)hw_off + cases[c].off));
-                set_section_field(bad, ext, gen, SIZE, cases[c].size == UINT32_MAX ? hw_size : cases[c].size);
+                set_section_field(bad, ext, gen, SIZE,
+                                  cases[c].size == UINT32_MAX ? hw_size : cases[c].size);
                 is_int(oih_ldso_cache_merge(bad, len, injected, ELEMENTSOF(injected), &out, &out_len),
                        -EPROTONOSUPPORT, "refused: %s", cases[c].what);
                 free(out);
