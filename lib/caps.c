@@ -60,7 +60,11 @@ int oih_caps_drop_all(uid_t uid, gid_t gid)
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return negative_errno();
 
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+        /* In a user namespace whose setgroups is "deny" only an empty list is fine: it may be one already.
+         */
+        if (setgroups(0, NULL) < 0 && !(errno == EPERM && getgroups(0, NULL) == 0))
+                return negative_errno();
+        if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                 return negative_errno();
 
         _cleanup_cap_ cap_t none = cap_init();
@@ -107,11 +111,14 @@ int oih_caps_image_enter(uid_t uid, gid_t gid, struct oih_image_creds *ret_saved
                 }
                 s.ids_changed = true;
                 s.caps = TAKE_PTR(have);
-                /* setfsuid() says nothing of failure: the id it returns next is the proof. */
-                if (setgroups(1, &gid) < 0) {
+                /* In a user namespace whose setgroups is "deny" nobody can change the list: it stays. */
+                if (setgroups(1, &gid) >= 0)
+                        s.groups_changed = true;
+                else if (errno != EPERM) {
                         r = negative_errno();
                         goto undo;
                 }
+                /* setfsuid() says nothing of failure: the id it returns next is the proof. */
                 (void)setfsgid(gid);
                 (void)setfsuid(uid);
                 if ((gid_t)setfsgid((gid_t)-1) != gid || (uid_t)setfsuid((uid_t)-1) != uid) {
@@ -145,7 +152,7 @@ int oih_caps_image_leave(struct oih_image_creds *saved)
         }
         if (saved->caps && cap_set_proc(saved->caps) < 0)
                 r = negative_errno();
-        if (saved->ids_changed && r >= 0 && setgroups((size_t)saved->n_groups, saved->groups) < 0)
+        if (saved->groups_changed && r >= 0 && setgroups((size_t)saved->n_groups, saved->groups) < 0)
                 r = negative_errno();
         if (r >= 0 && saved->ids_changed &&
             ((uid_t)setfsuid((uid_t)-1) != saved->fsuid || (gid_t)setfsgid((gid_t)-1) != saved->fsgid))

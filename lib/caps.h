@@ -33,7 +33,7 @@ struct oih_image_creds {
         gid_t fsgid;
         gid_t *groups;
         int n_groups;
-        bool ids_changed;
+        bool ids_changed, groups_changed;
 };
 
 int oih_caps_image_enter(uid_t uid, gid_t gid, struct oih_image_creds *ret_saved);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <elf.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
@@ -527,6 +528,10 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
         if (r < 0)
                 child_fail(STDERR_FILENO, "readlink of the root", -r);
 
+        /* No supplementary group of the hook's goes along: in the container's user namespace setgroups
+         * may be denied. */
+        if (setgroups(0, NULL) < 0)
+                child_fail(STDERR_FILENO, "dropping the supplementary groups", errno);
         bool joined = join_mount_owner(STDERR_FILENO);
         if (unshare(CLONE_NEWNS) < 0)
                 child_fail(STDERR_FILENO, "unshare", errno);
