@@ -431,6 +431,7 @@ static void confine_view(int rootfd, const char *root, char *const *dirs, int er
         int r = oih_fd_mount_id(copy, &below);
         if (r < 0)
                 child_fail(err_fd, "the mount id of the root", -r);
+        /* Kept until exec, which closes their fds (O_CLOEXEC) and frees the rest. */
         struct bound_library *libs = NULL;
         size_t n_libs = collect_libraries(copy, dirs, &libs, err_fd);
         if (mount(root, root, NULL, MS_BIND, NULL) < 0)
