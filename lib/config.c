@@ -22,26 +22,22 @@ struct parser {
         bool oom;
 };
 
-/* Paths from the file may carry newlines or escape sequences, which would forge a second line or reach
- * the terminal: in a line for a person, control characters become '?'. */
-static void make_printable(char *s)
-{
-        for (; *s; s++)
-                if ((unsigned char)*s < 0x20 || *s == 0x7f)
-                        *s = '?';
-}
-
 static void problem(struct parser *p, const char *fmt, ...) _printf_(2, 3);
 static void problem(struct parser *p, const char *fmt, ...)
 {
-        char *s = NULL;
+        _cleanup_free_ char *raw = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
+        int r = vasprintf(&raw, fmt, ap);
         va_end(ap);
-        if (r >= 0)
-                make_printable(s);
-        if (r < 0 || strv_consume(&p->c->problems, s) < 0)
+        if (r < 0) {
+                raw = NULL;
+                p->oom = true;
+                return;
+        }
+        /* A problem is one line for a person: paths from the file may carry newlines or escape
+         * sequences, which would forge a second line or reach the terminal. */
+        if (strv_consume(&p->c->problems, string_printable(raw)) < 0)
                 p->oom = true;
 }
 
@@ -52,20 +48,25 @@ static void problem(struct parser *p, const char *fmt, ...)
  */
 static void unknown_key(struct parser *p, const char *where, const char *key, const char *known)
 {
+        _cleanup_free_ char *raw_line = NULL, *raw_name = NULL;
         char *line = NULL, *name = NULL;
 
-        if (asprintf(&line, "%s%sunknown key \"%s\" (known: %s)", where, *where ? ": " : "", key, known) < 0)
-                line = NULL;
-        if (asprintf(&name, "%s%s%s", where, *where ? "." : "", key) < 0)
-                name = NULL;
+        if (asprintf(&raw_line, "%s%sunknown key \"%s\" (known: %s)", where, *where ? ": " : "", key,
+                     known) < 0)
+                raw_line = NULL;
+        if (asprintf(&raw_name, "%s%s%s", where, *where ? "." : "", key) < 0)
+                raw_name = NULL;
+        /* Lines for a person: a key may carry newlines or escape sequences (string_printable()). */
+        if (raw_line)
+                line = string_printable(raw_line);
+        if (raw_name)
+                name = string_printable(raw_name);
         if (!line || !name) {
                 free(line);
                 free(name);
                 p->oom = true;
                 return;
         }
-        make_printable(line);
-        make_printable(name);
         if (strv_consume(&p->c->unknown_keys, line) < 0 || strv_consume(&p->c->ignored_keys, name) < 0)
                 p->oom = true;
 }

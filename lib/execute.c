@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <sys/fsuid.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "caps.h"
@@ -43,8 +45,57 @@ static const char *plan_label(const struct oih_plan *plan)
         return plan->configs ? plan->configs[0] : "ldcache";
 }
 
+/*
+ * What ENOENT meant at `path`: the kernel says it for a missing part of a path, and also where a
+ * filesystem refuses to create anything (procfs answers a create with ENOENT). The nearest part of the
+ * path that exists, through the image's links inside the root, tells which.
+ */
+static const char *describe_enoent(int rootfd, const char *path, char *buf, size_t size)
+{
+        _cleanup_free_ char *missing = strdup(path);
+        _cleanup_close_ int fd = -1;
+        struct statfs sfs;
+
+        if (!missing || rootfd < 0)
+                return strerror(ENOENT);
+        for (;;) {
+                _cleanup_free_ char *up = path_dirname(missing);
+                if (!up)
+                        return strerror(ENOENT);
+                if (oih_root_open(rootfd, up, O_PATH | O_DIRECTORY, &fd) >= 0)
+                        break;
+                if (streq(up, "/"))
+                        return strerror(ENOENT);
+                free(missing);
+                missing = TAKE_PTR(up);
+        }
+        /* fd: the folder that holds `missing`, the first part of the path that is not there. */
+        if (fstatfs(fd, &sfs) >= 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+                _cleanup_free_ char *dir = path_dirname(missing);
+                snprintf(
+                        buf, size,
+                        "\"%s\" is on the container's procfs (the image's symbolic links lead there), where "
+                        "nothing can be created; fix the image or set \"container_path\"",
+                        dir ?: "?");
+                return buf;
+        }
+        _cleanup_close_ int link = -1;
+        struct stat st;
+        if (oih_root_open(rootfd, missing, O_PATH | O_NOFOLLOW, &link) >= 0 && fstat(link, &st) >= 0 &&
+            S_ISLNK(st.st_mode)) {
+                snprintf(buf, size,
+                         "the symbolic link \"%s\" in the image points nowhere; fix the image or set "
+                         "\"container_path\"",
+                         missing);
+                return buf;
+        }
+        snprintf(buf, size, "\"%s\" is missing in the container: it was removed while the hook worked on it",
+                 missing);
+        return buf;
+}
+
 /* Why an operation failed, in words that tell the user what to do. */
-static const char *describe(int r)
+static const char *describe(int rootfd, const char *path, int r, char *buf, size_t size)
 {
         switch (-r) {
         case EISDIR:
@@ -52,15 +103,13 @@ static const char *describe(int r)
         case ENOTDIR:
                 return "a part of the path is not a folder in the image; set \"container_path\"";
         case ENOENT:
-                return "a symbolic link on the way points nowhere in the image; fix the image or set "
-                       "\"container_path\"";
+                return path ? describe_enoent(rootfd, path, buf, size) : strerror(ENOENT);
         case ELOOP:
                 return "a symbolic link on the way in the image leads through /proc, or there are too many; "
                        "fix the image or set \"container_path\"";
         case EROFS:
                 return "the container's root is mounted read-only before the hook ran; let the runtime make "
-                       "it "
-                       "read-only (root.readonly) instead of the image's storage";
+                       "it read-only (root.readonly) instead of the image's storage";
         case EAGAIN:
                 return "the path changed while the hook was working on it; start the container again";
         default:
@@ -68,10 +117,13 @@ static const char *describe(int r)
         }
 }
 
-static int op_error(oih_error **err, const struct oih_op *op, int r, const char *what)
+static int op_error(const struct execution *x, oih_error **err, const struct oih_op *op, int r,
+                    const char *what)
 {
+        char buf[512];
         return oih_error_set(err, -r, "%s: cannot %s \"%s\" at \"%s\" in the container: %s", op->config,
-                             what, op->source ?: "-", op->target ?: "-", describe(r));
+                             what, op->source ?: "-", op->target ?: "-",
+                             describe(x->place.rootfd, op->target, r, buf, sizeof(buf)));
 }
 
 /* Step 1, for one operation: take its source in the host's mount namespace. */
@@ -163,7 +215,7 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
         r = dir ? oih_mount_point_dir(&x->place, op->target, &target_fd)
                 : oih_mount_point_file(&x->place, op->target, &target_fd, &fresh);
         if (r < 0)
-                return op_error(err, op, r, "bind");
+                return op_error(x, err, op, r, "bind");
 
         /* A mount point made just now has nothing bound on it; anything else may be a second run's. */
         if (!fresh && already_bound(target_fd, op)) {
@@ -176,7 +228,7 @@ static int do_bind(struct execution *x, const struct oih_op *op, struct source *
         if (x->shared.n > 0) {
                 r = oih_fd_on_shared_mount(&x->shared, target_fd, &shared);
                 if (r < 0)
-                        return op_error(err, op, r, "bind");
+                        return op_error(x, err, op, r, "bind");
         }
         if (shared)
                 return oih_error_set(
@@ -231,7 +283,7 @@ static int do_ldcache(struct execution *x, const struct oih_op *op, oih_error **
         if (r >= 0)
                 r = oih_ldconfig_seal(x->ldconfig_fd, &sealed, err);
         if (r >= 0)
-                r = oih_ldconfig_run(x->place.rootfd, sealed, &x->place.owner, err);
+                r = oih_ldconfig_run(x->place.rootfd, sealed, &x->place.owner, op->dirs, err);
         if (r < 0)
                 oih_error_prefix(err, "%s: refreshing the container's ld cache", plan_label(x->plan));
         return r;
@@ -246,7 +298,7 @@ static int do_op(struct execution *x, const struct oih_op *op, struct source *s,
         switch (op->type) {
         case OIH_OP_MKDIR:
                 r = oih_place_dir(&x->place, op->target, op->mode & 07777, &fd);
-                return r < 0 ? op_error(err, op, r, "create folder") : 0;
+                return r < 0 ? op_error(x, err, op, r, "create folder") : 0;
         case OIH_OP_MOUNT:
         case OIH_OP_BIND:
                 return do_bind(x, op, s, err);
@@ -254,13 +306,13 @@ static int do_op(struct execution *x, const struct oih_op *op, struct source *s,
                 if (x->userns)
                         return do_bind(x, op, s, err);
                 r = oih_place_node(&x->place, op->target, op->mode, op->rdev, op->uid, op->gid);
-                return r < 0 ? op_error(err, op, r, "create device node") : 0;
+                return r < 0 ? op_error(x, err, op, r, "create device node") : 0;
         case OIH_OP_SYMLINK:
                 r = oih_place_symlink(&x->place, op->target, op->source);
-                return r < 0 ? op_error(err, op, r, "create symbolic link") : 0;
+                return r < 0 ? op_error(x, err, op, r, "create symbolic link") : 0;
         case OIH_OP_COPY:
                 r = oih_place_copy(&x->place, op->target, s->fd, op->mode);
-                return r < 0 ? op_error(err, op, r, "copy") : 0;
+                return r < 0 ? op_error(x, err, op, r, "copy") : 0;
         case OIH_OP_LDCACHE:
                 return do_ldcache(x, op, err);
         default:

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <elf.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "caps.h"
@@ -180,33 +184,36 @@ bool oih_root_has_glibc(int rootfd)
         return false;
 }
 
-/* Reads a regular file of the image. It is opened for reading only once it is known to be one: opening a
- * device node or a FIFO the image put there can have effects of its own (a watchdog armed, a writer
- * released). */
-static int read_root_file_max(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
-{
-        _cleanup_close_ int pfd = -1, fd = -1;
-        struct stat st;
-        char p[64];
+/*
+ * The largest image's ld cache the hook merges into. A cache costs 24 bytes an entry plus the strings,
+ * about 64 bytes a library: Debian 12 with 660 libraries has 42 KB, full desktop distributions a few
+ * hundred KB. 4 MiB is 65000 libraries; a larger file is left to ldconfig, and the merge's memory (the
+ * file read, and the new one) stays a few MiB.
+ */
+#define LDSO_CACHE_MAX (4U * 1024 * 1024)
 
-        int r = oih_root_open(rootfd, path, O_PATH, &pfd);
-        if (r < 0)
-                return r;
-        if (fstat(pfd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        /* The O_PATH descriptor holds that very file: reopening it cannot land anywhere else. */
-        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        return read_full_fd(fd, max, ret, ret_len);
-}
+/* The image's /etc/ld.so.conf is a text of a few lines. */
+#define LDSO_CONF_MAX (1024U * 1024)
 
-static int read_root_file(int rootfd, const char *path, char **ret, size_t *ret_len)
+/* Why oih_root_read_image_file() did not read an image's file, in words. */
+static const char *image_file_problem(int r)
 {
-        return read_root_file_max(rootfd, path, 1024 * 1024, ret, ret_len);
+        switch (-r) {
+        case EXDEV:
+                return "it is on another mount than the image's root (the container's procfs or sysfs, "
+                       "/dev, "
+                       "a volume), and the hook reads only the image's own files";
+        case EBADF:
+                return "it is not a regular file";
+        case EFBIG:
+                return "it is larger than the hook reads";
+        case EACCES:
+                return "the container's root user may not read it";
+        case ELOOP:
+                return "a symbolic link on the way leads through /proc, or there are too many";
+        default:
+                return strerror(-r);
+        }
 }
 
 int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *entries, size_t n)
@@ -215,10 +222,15 @@ int oih_ldcache_merge(struct oih_place *p, const struct oih_ldso_cache_entry *en
         _cleanup_free_ void *merged = NULL;
         size_t len, merged_len;
 
-        /* A distribution's cache is well below a MiB; anything near this is not one to merge into. */
-        int r = read_root_file_max(p->rootfd, OIH_LDSO_CACHE_FILE, 64 * 1024 * 1024, &old, &len);
+        int r = oih_root_read_image_file(p->rootfd, OIH_LDSO_CACHE_FILE, LDSO_CACHE_MAX, &p->owner, &old,
+                                         &len);
+        if (r == -EXDEV || r == -EBADF || r == -EFBIG || r == -EACCES || r == -ELOOP) {
+                log_debug("%s: %s; leaving the cache to ldconfig", OIH_LDSO_CACHE_FILE,
+                          image_file_problem(r));
+                return -EPROTONOSUPPORT;
+        }
         if (r < 0)
-                return r == -EBADF || r == -EFBIG ? -EPROTONOSUPPORT : r;
+                return r;
         r = oih_ldso_cache_merge(old, len, entries, n, &merged, &merged_len);
         if (r < 0)
                 return r;
@@ -276,9 +288,12 @@ int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err)
         if (r < 0)
                 return oih_error_set_errno(err, -r, "cannot write \"%s\" in the container", OIH_LDCONF_FILE);
 
-        r = read_root_file(p->rootfd, "/etc/ld.so.conf", &old, &old_len);
+        r = oih_root_read_image_file(p->rootfd, "/etc/ld.so.conf", LDSO_CONF_MAX, &p->owner, &old, &old_len);
         if (r < 0 && r != -ENOENT)
-                return oih_error_set_errno(err, -r, "cannot read \"/etc/ld.so.conf\" in the container");
+                return oih_error_set(err, -r,
+                                     "cannot read \"/etc/ld.so.conf\" in the container: %s; make it a "
+                                     "file of the image",
+                                     image_file_problem(r));
         if (r >= 0 && has_include_line(old))
                 return 0;
 
@@ -293,55 +308,204 @@ int oih_ldconf_ensure(struct oih_place *p, char *const *dirs, oih_error **err)
         return 0;
 }
 
-struct procfs_below {
-        const char *root;
-        char **targets;
-};
-
-static int collect_procfs(const struct oih_mount_entry *e, void *userdata)
-{
-        struct procfs_below *b = userdata;
-        size_t rl = strlen(b->root);
-        if (!streq(e->fstype, "proc"))
-                return 0;
-        if (streq(b->root, "/") || (strncmp(e->mountpoint, b->root, rl) == 0 &&
-                                    (e->mountpoint[rl] == 0 || e->mountpoint[rl] == '/')))
-                return strv_extend(&b->targets, e->mountpoint) < 0 ? -ENOMEM : 0;
-        return 0;
-}
-
-/*
- * In the child's private mount namespace: detaches every procfs mounted at or below root. Before
- * pivot_root, /proc/1/root of the container's procfs is the host's root, and ldconfig follows
- * whatever folders the image's ld.so.conf names. Deepest first, by the paths mountinfo gives.
- */
-static int detach_procfs_below(const char *root)
-{
-        struct procfs_below b = { .root = root };
-        int r = oih_mountinfo_foreach(collect_procfs, &b);
-        for (size_t i = strv_length(b.targets); r >= 0 && i > 0; i--)
-                if (umount2(b.targets[i - 1], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-                        r = negative_errno();
-        strv_free(b.targets);
-        return r;
-}
-
 static _noreturn_ void child_fail(int fd, const char *what, int code)
 {
         dprintf(fd, "oci-injector-hook: ldconfig child: %s: %s\n", what, strerror(code));
         _exit(126);
 }
 
-static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner, int err_fd)
+/* The per-mount flags a remount must repeat to keep them (MS_REMOUNT sets all of them at once). */
+static unsigned long kept_mount_flags(const struct statvfs *sv)
 {
+        unsigned long f = 0;
+        if (sv->f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (sv->f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        else if (sv->f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        else
+                f |= MS_STRICTATIME;
+        if (sv->f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        return f;
+}
+
+/* A library file bound into one of the root's library folders: the mount, and its container path. */
+struct bound_library {
+        int fd;
+        char *path;
+};
+
+/*
+ * The library files bound into the root's library folders (by the hook, or by the runtime from a CDI spec)
+ * are mounts too, and not in the view: they are bound into it, so that ldconfig sees them. Only regular
+ * files right in those folders, with names ldconfig takes; a folder on another mount (a volume) is left
+ * out. Collected on `lower`, the root with the runtime's mounts, before the view covers it: ".." back up
+ * to a covered folder would lead into the view.
+ */
+static size_t collect_libraries(int lower, char *const *dirs, struct bound_library **ret, int err_fd)
+{
+        struct bound_library *libs = NULL;
+        size_t n = 0;
+
+        STRV_FOREACH (d, dirs) {
+                int dfd = -1;
+                uint64_t dir_mnt;
+                if (oih_root_open_same_mount(lower, *d, O_RDONLY | O_DIRECTORY, &dfd) < 0)
+                        continue;
+                _cleanup_closedir_ DIR *dir = fdopendir(dfd);
+                if (!dir) {
+                        safe_close(dfd);
+                        child_fail(err_fd, "reading a library folder", errno);
+                }
+                if (oih_fd_mount_id(dirfd(dir), &dir_mnt) < 0)
+                        continue;
+                for (struct dirent *de; (de = readdir(dir));) {
+                        struct stat st;
+                        uint64_t mnt;
+                        if (!oih_ldso_cache_name_ok(de->d_name))
+                                continue;
+                        /* A mount point is looked up to what is mounted there, O_NOFOLLOW or not. */
+                        _cleanup_close_ int fd =
+                                openat(dirfd(dir), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                            oih_fd_mount_id(fd, &mnt) < 0 || mnt == dir_mnt)
+                                continue;
+                        struct bound_library *m = reallocarray(libs, n + 1, sizeof(*libs));
+                        if (!m)
+                                child_fail(err_fd, "collecting the injected libraries", ENOMEM);
+                        libs = m;
+                        libs[n].path = path_join(*d, de->d_name);
+                        if (!libs[n].path)
+                                child_fail(err_fd, "collecting the injected libraries", ENOMEM);
+                        libs[n++].fd = TAKE_FD(fd);
+                }
+        }
+        *ret = libs;
+        return n;
+}
+
+static void bind_libraries(int view, const struct bound_library *libs, size_t n, int err_fd)
+{
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_close_ int dst = -1;
+                struct stat st;
+                char from[64], to[64];
+
+                if (oih_root_open(view, libs[i].path, O_PATH | O_NOFOLLOW, &dst) < 0 ||
+                    fstat(dst, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                snprintf(from, sizeof(from), "/proc/self/fd/%d", libs[i].fd);
+                snprintf(to, sizeof(to), "/proc/self/fd/%d", dst);
+                if (mount(from, to, NULL, MS_BIND, NULL) < 0)
+                        child_fail(err_fd, "binding an injected library into the view", errno);
+        }
+}
+
+/*
+ * In the child's private mount namespace: makes the working folder a view of the root's own filesystem
+ * alone, where no device node opens and nothing runs, and checks that it is. `root` is the root's path in
+ * this namespace. A bind that is not recursive copies one mount without anything mounted below it: the
+ * container's procfs (before pivot_root its /proc/1/root is the host's root), sysfs, /dev, the volumes
+ * and every other mount the runtime made are not there, and the image's own folders underneath are. On
+ * that copy nodev, nosuid and noexec: an image's device node named lib*.so* (or reached by a link, or
+ * `include`d by ld.so.conf) cannot be opened, whatever its mode.
+ */
+static void confine_view(int rootfd, const char *root, char *const *dirs, int err_fd)
+{
+        struct stat root_st, st;
+        struct statvfs sv;
+        uint64_t below, view_mnt;
+
+        /* rootfd is a mount of the container's namespace, not of this copy of it: work by the path here. */
+        _cleanup_close_ int copy = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (copy < 0 || fstat(copy, &st) < 0 || fstat(rootfd, &root_st) < 0)
+                child_fail(err_fd, "opening the root", errno);
+        if (st.st_dev != root_st.st_dev || st.st_ino != root_st.st_ino)
+                child_fail(err_fd, "the root's path names another folder", EXDEV);
+        int r = oih_fd_mount_id(copy, &below);
+        if (r < 0)
+                child_fail(err_fd, "the mount id of the root", -r);
+        /* Kept until exec, which closes their fds (O_CLOEXEC) and frees the rest. */
+        struct bound_library *libs = NULL;
+        size_t n_libs = collect_libraries(copy, dirs, &libs, err_fd);
+        if (mount(root, root, NULL, MS_BIND, NULL) < 0)
+                child_fail(err_fd, "a view of the root without its mounts", errno);
+        if (chdir(root) < 0)
+                child_fail(err_fd, "entering the view of the root", errno);
+        _cleanup_close_ int view = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (view < 0)
+                child_fail(err_fd, "entering the view of the root", errno);
+        bind_libraries(view, libs, n_libs, err_fd);
+
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+        if (syscall(SYS_mount_setattr, AT_FDCWD, ".", AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+                if (errno != ENOSYS && errno != EPERM)
+                        child_fail(err_fd, "nodev on the view of the root", errno);
+                /* Before Linux 5.12: a remount, which sets every per-mount flag at once. */
+                if (statvfs(".", &sv) < 0)
+                        child_fail(err_fd, "statvfs of the view of the root", errno);
+                if (mount(NULL, ".", NULL,
+                          MS_REMOUNT | MS_BIND | MS_NODEV | MS_NOSUID | MS_NOEXEC | kept_mount_flags(&sv),
+                          NULL) < 0)
+                        child_fail(err_fd, "nodev on the view of the root", errno);
+        }
+
+        /* The working folder is the image's root, on the new mount (not the one below it, with the
+         * runtime's mounts), and that mount is nodev. */
+        if (fstat(view, &st) < 0 || statvfs(".", &sv) < 0)
+                child_fail(err_fd, "checking the view of the root", errno);
+        if (st.st_dev != root_st.st_dev || st.st_ino != root_st.st_ino)
+                child_fail(err_fd, "the view of the root is another folder", EXDEV);
+        r = oih_fd_mount_id(view, &view_mnt);
+        if (r < 0)
+                child_fail(err_fd, "the mount id of the view of the root", -r);
+        if (view_mnt == below)
+                child_fail(err_fd, "the view of the root still has the runtime's mounts", EBUSY);
+        if (!(sv.f_flag & ST_NODEV) || !(sv.f_flag & ST_NOSUID))
+                child_fail(err_fd, "the view of the root is not nodev", EPERM);
+}
+
+/*
+ * A container with a user namespace: its mount namespace belongs to that user namespace, and a copy of it
+ * made from outside (unshare by the hook's child, in the host's user namespace) gets every mount locked to
+ * the ones around it (the kernel keeps a less privileged namespace from seeing what mounts hide), so that
+ * no mount could be taken alone. The child joins the owner first: then the copy is made by its owner, and
+ * the container's root user is uid 0 there. Returns whether it joined.
+ */
+static bool join_mount_owner(int err_fd)
+{
+        struct stat theirs, ours;
+
+        _cleanup_close_ int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (mnt < 0)
+                child_fail(err_fd, "opening the mount namespace", errno);
+        _cleanup_close_ int owner = ioctl(mnt, NS_GET_USERNS);
+        if (owner < 0)
+                child_fail(err_fd, "the owner of the mount namespace", errno);
+        if (fstat(owner, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0)
+                child_fail(err_fd, "comparing user namespaces", errno);
+        if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+                return false;
+        if (setns(owner, CLONE_NEWUSER) < 0)
+                child_fail(err_fd, "joining the container's user namespace", errno);
+        return true;
+}
+
+static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
+                                 char *const *dirs, int err_fd)
+{
+        /* Far above what ldconfig needs (a few MiB and milliseconds for an image of a thousand libraries),
+         * far below what would cost the runtime: it runs in the hook's cgroups, not the container's. */
         static const struct {
                 int resource;
                 rlim_t limit;
         } limits[] = {
                 { RLIMIT_CPU, OIH_LDCONFIG_TIMEOUT_SEC },
-                { RLIMIT_AS, 1024ULL * 1024 * 1024 },
-                { RLIMIT_FSIZE, 256ULL * 1024 * 1024 },
-                { RLIMIT_NOFILE, 256 },
+                { RLIMIT_AS, 256ULL * 1024 * 1024 },
+                { RLIMIT_FSIZE, 64ULL * 1024 * 1024 },
+                { RLIMIT_NOFILE, 64 },
                 { RLIMIT_CORE, 0 },
         };
         _cleanup_free_ char *root = NULL;
@@ -355,20 +519,23 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
                 (void)dup2(null, STDOUT_FILENO);
         }
 
-        /* The root's path as this namespace knows it, for finding its procfs mounts. */
+        /* The root's path as this namespace knows it: where the view of it is mounted. */
         snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", rootfd);
         int r = readlink_malloc(fdlink, &root);
         if (r < 0)
                 child_fail(STDERR_FILENO, "readlink of the root", -r);
 
+        /* No supplementary group of the hook's goes along: in the container's user namespace setgroups
+         * may be denied. */
+        if (setgroups(0, NULL) < 0)
+                child_fail(STDERR_FILENO, "dropping the supplementary groups", errno);
+        bool joined = join_mount_owner(STDERR_FILENO);
         if (unshare(CLONE_NEWNS) < 0)
                 child_fail(STDERR_FILENO, "unshare", errno);
         if (mount("", "/", "", MS_REC | MS_PRIVATE, NULL) < 0)
                 child_fail(STDERR_FILENO, "making the mounts private", errno);
-        r = detach_procfs_below(root);
-        if (r < 0)
-                child_fail(STDERR_FILENO, "detaching procfs", -r);
-        if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+        confine_view(rootfd, root, dirs, STDERR_FILENO);
+        if (chroot(".") < 0 || chdir("/") < 0)
                 child_fail(STDERR_FILENO, "chroot into the container's root", errno);
 
         for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
@@ -379,12 +546,17 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
                 if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
                         v = rl.rlim_max;
                 rl.rlim_cur = rl.rlim_max = v;
-                (void)setrlimit(limits[i].resource, &rl);
+                if (setrlimit(limits[i].resource, &rl) < 0)
+                        child_fail(STDERR_FILENO, "setrlimit", errno);
         }
 
-        r = oih_caps_drop_all(owner->uid, owner->gid);
+        r = joined ? oih_caps_drop_all(0, 0) : oih_caps_drop_all(owner->uid, owner->gid);
         if (r < 0)
                 child_fail(STDERR_FILENO, "dropping privileges", -r);
+        /* The new ids made the kernel forget the parent-death signal: ask again. */
+        r = oih_helper_die_with_parent();
+        if (r < 0)
+                child_fail(STDERR_FILENO, "dying with the hook", -r);
 
         char *const argv[] = { (char *)"ldconfig", NULL };
         char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
@@ -395,17 +567,21 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
 struct ldconfig_child {
         int rootfd, ldconfig_fd;
         const struct oih_owner *owner;
+        char *const *dirs;
 };
 
 static void ldconfig_child(void *userdata, int err_fd)
 {
         const struct ldconfig_child *c = userdata;
-        run_child(c->rootfd, c->ldconfig_fd, c->owner, err_fd);
+        run_child(c->rootfd, c->ldconfig_fd, c->owner, c->dirs, err_fd);
 }
 
-int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, oih_error **err)
+int oih_ldconfig_run(int rootfd, int ldconfig_fd, const struct oih_owner *owner, char *const *dirs,
+                     oih_error **err)
 {
-        struct ldconfig_child c = { .rootfd = rootfd, .ldconfig_fd = ldconfig_fd, .owner = owner };
+        struct ldconfig_child c = {
+                .rootfd = rootfd, .ldconfig_fd = ldconfig_fd, .owner = owner, .dirs = dirs
+        };
         struct oih_helper_result result;
         char how[64];
 

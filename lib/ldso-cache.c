@@ -18,6 +18,7 @@ enum {
         OLD_ENTRY_SIZE = 12,
         EXTENSION_HEADER_SIZE = 8, /* magic, count */
         SECTION_SIZE = 16,         /* tag, flags, offset, size */
+        MAX_SECTIONS = 16,
 
         /* Header fields. */
         H_NLIBS = 20,
@@ -131,21 +132,36 @@ static int parse_extension(struct cache *c, uint32_t ext)
                 return -EPROTONOSUPPORT;
         uint32_t count = get32(c->base + ext + 4);
         size_t table_end = ext + EXTENSION_HEADER_SIZE;
-        if (count > (c->size - table_end) / SECTION_SIZE)
+        /* glibc writes two sections (the generator, the glibc-hwcaps subfolders). */
+        if (count > MAX_SECTIONS || count > (c->size - table_end) / SECTION_SIZE)
                 return -EPROTONOSUPPORT;
         table_end += (size_t)count * SECTION_SIZE;
         c->tail = ext;
 
+        bool hwcaps = false;
         for (uint32_t i = 0; i < count; i++) {
                 const uint8_t *s = c->base + ext + EXTENSION_HEADER_SIZE + (size_t)i * SECTION_SIZE;
                 uint32_t tag = get32(s), off = get32(s + 8), size = get32(s + 12);
                 /* Sections lie after the table: moving the extension as a block keeps them whole. */
                 if (off < table_end || off > c->size || size > c->size - off)
                         return -EPROTONOSUPPORT;
+                /* Each byte belongs to one section at most: the glibc-hwcaps offsets are relocated in
+                 * place, and a byte that two sections share would be relocated twice, or a generator's
+                 * text changed. */
+                for (uint32_t k = 0; k < i; k++) {
+                        const uint8_t *o = c->base + ext + EXTENSION_HEADER_SIZE + (size_t)k * SECTION_SIZE;
+                        uint32_t o_off = get32(o + 8), o_size = get32(o + 12);
+                        if (off < (uint64_t)o_off + o_size && o_off < (uint64_t)off + size)
+                                return -EPROTONOSUPPORT;
+                }
                 if (tag == TAG_GENERATOR)
                         continue;
                 if (tag != TAG_GLIBC_HWCAPS || off % 4 != 0 || size % 4 != 0)
                         return -EPROTONOSUPPORT; /* a section that may hold offsets this code cannot fix */
+                /* ldconfig writes one glibc-hwcaps section: two are a file that no ldconfig wrote. */
+                if (hwcaps)
+                        return -EPROTONOSUPPORT;
+                hwcaps = true;
                 for (uint32_t k = 0; k < size; k += 4)
                         if (!string_ok(c, get32(c->base + off + k)))
                                 return -EPROTONOSUPPORT;

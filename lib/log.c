@@ -2,6 +2,7 @@
 #include <stdarg.h>
 
 #include "log.h"
+#include "util.h"
 
 #define IDENT "oci-injector-hook"
 
@@ -56,19 +57,18 @@ void oih_log(int level, const char *fmt, ...)
                 return;
 
         int saved_errno = errno;
-        _cleanup_free_ char *line = NULL;
+        _cleanup_free_ char *raw = NULL, *line = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int n = vasprintf(&line, fmt, ap);
+        int n = vasprintf(&raw, fmt, ap);
         va_end(ap);
         if (n < 0) {
-                line = NULL;
+                raw = NULL;
                 goto finish;
         }
-
-        for (char *p = line; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
+        line = string_printable(raw);
+        if (!line)
+                goto finish;
 
         if (log_target == OIH_LOG_SYSLOG) {
                 if (log_container[0])

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h: one line per event, to stderr (runtimes capture a hook's stderr and show it when the container
- * fails to start) or to syslog. Control characters in a message (a hostile image can put a newline or an
- * escape sequence in a symlink target) are shown as '?', so one event stays one line.
+ * fails to start) or to syslog. Control characters and bytes that are not valid UTF-8 in a message (a
+ * hostile image can put a newline, an escape sequence or a C1 CSI in a file name) are escaped as "\xNN"
+ * (string_printable()), so one event stays one line and nothing acts on the terminal that shows it.
  * Callers never pass environment values: the variable's name is enough to explain a match.
  */
 #pragma once

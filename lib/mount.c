@@ -275,26 +275,10 @@ void oih_shared_mounts_done(struct oih_shared_mounts *s)
         *s = (struct oih_shared_mounts){};
 }
 
-static int fd_mount_id(int fd, uint64_t *ret)
-{
-        char p[64];
-        snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
-        _cleanup_fclose_ FILE *f = fopen(p, "re");
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-
-        if (!f)
-                return negative_errno();
-        while (getline(&line, &size, f) > 0)
-                if (sscanf(line, "mnt_id: %" SCNu64, ret) == 1)
-                        return 0;
-        return -ENOENT;
-}
-
 int oih_fd_on_shared_mount(const struct oih_shared_mounts *s, int fd, bool *ret)
 {
         uint64_t id;
-        int r = fd_mount_id(fd, &id);
+        int r = oih_fd_mount_id(fd, &id);
         if (r < 0)
                 return r;
         *ret = false;

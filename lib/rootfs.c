@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 
+#include "caps.h"
+#include "mountinfo.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -19,11 +22,11 @@ void oih_rootfs_force_fallback(bool force)
         openat2_missing = force;
 }
 
-static int do_openat2(int rootfd, const char *path, int flags)
+static int do_openat2(int rootfd, const char *path, int flags, uint64_t resolve)
 {
         struct open_how how = {
                 .flags = (uint64_t)(flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
         };
 
         /* EAGAIN: a rename or mount raced with the lookup; the kernel asks us to try again. */
@@ -76,6 +79,19 @@ static bool is_magic_link(int fd, const char *text)
         return sfs.f_type == PROC_SUPER_MAGIC && (text[0] == '/' || strstr(text, ":["));
 }
 
+/* For the walk with `same_mount`: -EXDEV when fd is on another mount than the root's (as RESOLVE_NO_XDEV).
+ */
+static int check_mount(int fd, const uint64_t *root_mnt)
+{
+        uint64_t id;
+        if (!root_mnt)
+                return 0;
+        int r = oih_fd_mount_id(fd, &id);
+        if (r < 0)
+                return r;
+        return id == *root_mnt ? 0 : -EXDEV;
+}
+
 /* `resolved` tracks the container path of what the walk holds, for the created() callback. */
 static int resolved_push(char **resolved, const char *comp)
 {
@@ -104,13 +120,22 @@ static void resolved_pop(char *resolved)
  * symlink to a place not yet in the root leads to that place being made inside the root (as runc
  * does for mount destinations).
  */
-static int walk(int rootfd, const char *path, int flags, const struct mkdir_args *mk, int *ret_fd)
+static int walk(int rootfd, const char *path, int flags, const struct mkdir_args *mk, bool same_mount,
+                int *ret_fd)
 {
         struct stat root_st, st;
         unsigned links = 0;
+        uint64_t root_mnt_id;
+        const uint64_t *root_mnt = NULL;
 
         if (fstat(rootfd, &root_st) < 0)
                 return negative_errno();
+        if (same_mount) {
+                int r = oih_fd_mount_id(rootfd, &root_mnt_id);
+                if (r < 0)
+                        return r;
+                root_mnt = &root_mnt_id;
+        }
 
         /* As openat2: an empty path names nothing. */
         if (!*path)
@@ -158,6 +183,11 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                         int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                         if (up < 0)
                                 return negative_errno();
+                        int r = check_mount(up, root_mnt);
+                        if (r < 0) {
+                                safe_close(up);
+                                return r;
+                        }
                         safe_close(cur);
                         cur = up;
                         resolved_pop(resolved);
@@ -186,6 +216,12 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
                 if (fstat(fd, &st) < 0) {
                         safe_close(fd);
                         return negative_errno();
+                }
+                /* A mount point on the way (procfs, sysfs, a volume): what is below is not the root's. */
+                int xr = check_mount(fd, root_mnt);
+                if (xr < 0) {
+                        safe_close(fd);
+                        return xr;
                 }
 
                 if (S_ISLNK(st.st_mode) && !(last && (want & O_NOFOLLOW))) {
@@ -272,14 +308,14 @@ static int walk(int rootfd, const char *path, int flags, const struct mkdir_args
         }
 }
 
-int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
+static int root_open(int rootfd, const char *path, int flags, bool same_mount, int *ret_fd)
 {
         /* open(2) ignores the flags that mean nothing with O_PATH, openat2 refuses them with EINVAL:
          * drop them here, so that both resolvers answer the same. */
         if (flags & O_PATH)
                 flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
         if (!openat2_missing) {
-                int fd = do_openat2(rootfd, path, flags);
+                int fd = do_openat2(rootfd, path, flags, same_mount ? RESOLVE_NO_XDEV : 0);
                 if (fd >= 0) {
                         *ret_fd = fd;
                         return 0;
@@ -297,7 +333,66 @@ int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
                 if (fd == -ENOSYS)
                         openat2_missing = true;
         }
-        return walk(rootfd, path, flags, NULL, ret_fd);
+        return walk(rootfd, path, flags, NULL, same_mount, ret_fd);
+}
+
+int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd)
+{
+        return root_open(rootfd, path, flags, false, ret_fd);
+}
+
+int oih_root_open_same_mount(int rootfd, const char *path, int flags, int *ret_fd)
+{
+        return root_open(rootfd, path, flags, true, ret_fd);
+}
+
+/* The part of oih_root_read_image_file() that runs with the image reader's credentials. */
+static int read_image_file(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int pfd = -1, fd = -1;
+        struct stat st;
+        char p[64];
+
+        int r = oih_root_open_same_mount(rootfd, path, O_PATH, &pfd);
+        if (r < 0)
+                return r;
+        if (fstat(pfd, &st) < 0)
+                return negative_errno();
+        /* Opened for reading only once it is known to be a regular file: opening a device node or a
+         * FIFO the image put there can have effects of its own (a watchdog armed, a writer released). */
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
+        /* The O_PATH descriptor holds that very file: reopening it cannot land anywhere else. The
+         * reopening is where the kernel checks the reader's permission to read it. */
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+int oih_root_read_image_file(int rootfd, const char *path, size_t max, const struct oih_owner *reader,
+                             char **ret, size_t *ret_len)
+{
+        struct oih_image_creds saved;
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+
+        int r = oih_caps_image_enter(reader->uid, reader->gid, &saved);
+        if (r < 0)
+                return r;
+        r = read_image_file(rootfd, path, max, &data, &len);
+        int k = oih_caps_image_leave(&saved);
+        if (k < 0)
+                return k;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(data);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
 }
 
 int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
@@ -319,7 +414,7 @@ int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const stru
         int r = oih_root_open(rootfd, path, O_PATH | O_DIRECTORY, ret_fd);
         if (r != -ENOENT)
                 return r;
-        return walk(rootfd, path, O_PATH | O_DIRECTORY, &mk, ret_fd);
+        return walk(rootfd, path, O_PATH | O_DIRECTORY, &mk, false, ret_fd);
 }
 
 int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -23,6 +24,13 @@ void oih_rootfs_force_fallback(bool force);
  * before it are always followed inside the root). Returns 0 and an O_CLOEXEC fd, or a negative errno.
  */
 int oih_root_open(int rootfd, const char *path, int flags, int *ret_fd);
+
+/*
+ * As oih_root_open(), and the path must not cross into another mount than the root's: a component that
+ * is a mount point (the container's procfs, sysfs, /dev, a volume) ends the lookup with -EXDEV
+ * (openat2's RESOLVE_NO_XDEV, or the walk comparing mount ids). For the image's own files.
+ */
+int oih_root_open_same_mount(int rootfd, const char *path, int flags, int *ret_fd);
 
 /* Who owns what the hook creates in the container: the container's root user, on the host's side. */
 struct oih_owner {
@@ -55,3 +63,14 @@ int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const stru
  */
 int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,
                          void *userdata, int *ret_dirfd, const char **ret_name);
+
+/*
+ * The one way the hook reads a file of the image (its /etc/ld.so.conf, its /etc/ld.so.cache): image
+ * content is data the container could read itself, so it is read as the container would. `path` is
+ * resolved on the root's own mount (oih_root_open_same_mount(): -EXDEV), must be a regular file (-EBADF;
+ * nothing else is ever opened for reading) of at most `max` bytes (-EFBIG), and is opened and read as
+ * `reader` (the container's root user) without capabilities (caps.h, oih_caps_image_enter()): -EACCES
+ * where that user may not read it. The hook's credentials are back when this returns.
+ */
+int oih_root_read_image_file(int rootfd, const char *path, size_t max, const struct oih_owner *reader,
+                             char **ret, size_t *ret_len);

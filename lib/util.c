@@ -232,8 +232,88 @@ int readlink_malloc(const char *path, char **ret)
         }
 }
 
+/*
+ * How many bytes at p stay as they are: a printable ASCII character, or one whole UTF-8 sequence (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF) of a character that does not act on a terminal
+ * or a line. 0: the byte at p is escaped. C0 controls, DEL and the C1 controls U+0080-U+009F (a terminal
+ * takes "c2 9b" as CSI, the start of an escape sequence) are escaped; so are the line and paragraph
+ * separators (a new line to some log viewers) and the bidirectional overrides (they reorder what follows
+ * on the screen).
+ */
+static size_t printable_len(const unsigned char *p)
+{
+        if (p[0] >= 0x20 && p[0] < 0x7f)
+                return 1;
+
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xbf; /* the allowed range of the second byte */
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                n = 3;
+                lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+                hi = p[0] == 0xed ? 0x9f : 0xbf;
+        } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                n = 4;
+                lo = p[0] == 0xf0 ? 0x90 : 0x80;
+                hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+        } else
+                return 0;
+        if (p[1] < lo || p[1] > hi)
+                return 0;
+        for (size_t i = 2; i < n; i++)
+                if (p[i] < 0x80 || p[i] > 0xbf)
+                        return 0;
+
+        uint32_t c = p[0] & (0xff >> (n + 1));
+        for (size_t i = 1; i < n; i++)
+                c = c << 6 | (p[i] & 0x3f);
+        if (c <= 0x9f || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+            (c >= 0x2066 && c <= 0x2069))
+                return 0;
+        return n;
+}
+
+char *string_printable(const char *s)
+{
+        /* At worst every byte becomes four: "\xNN". */
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *)s; *p;) {
+                size_t n = printable_len(p);
+                if (n == 0) {
+                        o += snprintf(o, 5, "\\x%02x", *p++);
+                        continue;
+                }
+                memcpy(o, p, n);
+                o += n;
+                p += n;
+        }
+        *o = 0;
+        return out;
+}
+
+bool string_is_printable(const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p;) {
+                size_t n = printable_len(p);
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
 void fputs_printable(const char *s, FILE *out)
 {
-        for (; *s; s++)
-                (void)fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+        for (const unsigned char *p = (const unsigned char *)s; *p;) {
+                size_t n = printable_len(p);
+                if (n == 0)
+                        (void)fprintf(out, "\\x%02x", *p++);
+                else {
+                        (void)fwrite(p, 1, n, out);
+                        p += n;
+                }
+        }
 }

@@ -59,6 +59,12 @@ char *path_simplify(const char *p);
 /* readlink(2) into a new string of the right size. */
 int readlink_malloc(const char *path, char **ret);
 
-/* Writes s to out with control characters shown as '?', so that one line of output stays one line
- * whatever a path in it holds (a newline, an escape sequence). */
+/*
+ * Text for a terminal or a log line, from strings that images and configs chose (file names, symlink
+ * texts): every byte that is a control character (C0, DEL, C1) or not part of valid UTF-8 is escaped as
+ * "\xNN", so one line stays one line and nothing reaches a terminal as an escape sequence; valid
+ * printable UTF-8 stays as it is. The one rule for every place that prints such text.
+ */
+char *string_printable(const char *s);
+bool string_is_printable(const char *s);
 void fputs_printable(const char *s, FILE *out);

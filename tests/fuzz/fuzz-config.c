@@ -85,9 +85,11 @@ static void check_config(const struct oih_config *c)
         fuzz_assert(c->inject == OIH_INJECT_BIND || c->inject == OIH_INJECT_COPY);
 
         /* Every problem says something; `validate` prints each as one line ("FILE: problem"), so
-         * a problem must not carry a newline or an escape sequence from the file. */
+         * a problem must not carry a newline, an escape sequence (C0 or C1) or invalid UTF-8 from the
+         * file. */
         STRV_FOREACH (p, c->problems) {
                 fuzz_assert(**p);
+                fuzz_assert(string_is_printable(*p));
                 for (const char *ch = *p; *ch; ch++)
                         fuzz_assert((unsigned char)*ch >= 0x20 && *ch != 0x7f);
         }

@@ -76,5 +76,18 @@ name.json"
     warnings=$(printf '%s\n' "$output" | grep -c 'warning:' || true)
     [ "$warnings" -ge 1 ]
     [ "$(printf '%s\n' "$output" | grep -c '')" -eq "$warnings" ]
-    [[ "$output" == *"bad?name.json"* ]]
+    [[ "$output" == *'bad\x0aname.json'* ]]
+}
+
+@test "logging: C1 controls and invalid UTF-8 in a file name reach no terminal: escaped as \\xNN" {
+    local name=$'bad\xc2\x9b2J\xffname-\xc3\xa9.json'
+    printf '{ "activation_flag": "A", "devices": ["dev/relative"] }' >"$OIH_T/conf/$name"
+    chmod 644 "$OIH_T/conf/$name"
+    new_bundle c1 glibc --cmd true --env OTHER=1
+    run "$OIH_HOOK" plan --config-dir "$OIH_T/conf" --bundle "$BUNDLE"
+    rm -f "$OIH_T/conf/$name"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'bad\xc2\x9b2J\xffname-'$'\xc3\xa9''.json'* ]]
+    [ "$(printf '%s' "$output" | LC_ALL=C grep -c $'\x9b\\|\xff')" -eq 0 ]
 }

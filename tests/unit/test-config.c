@@ -205,8 +205,8 @@ static void test_malformed(void)
         bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"y\"}] }",
             "binaries[0].container_path: \"y\" is not an absolute path", "a relative container_path");
         bad("{ " ACT "\"libraries\": [\"lib\\n\\u001b[2Jother.json: all good\"] }",
-            "libraries[0]: \"lib??[2Jother.json: all good\" has a control character",
-            "a newline and an escape sequence from the file become \"?\": a problem is one line");
+            "libraries[0]: \"lib\\x0a\\x1b[2Jother.json: all good\" has a control character",
+            "a newline and an escape sequence from the file are escaped: a problem is one line");
         bad("{ " ACT "\"directories\": [\"/etc/../root\"] }",
             "directories[0]: \"/etc/../root\" has a \"..\" component", "a .. component");
         bad("{ " ACT "\"binaries\": [{\"path\": \"/x\", \"container_path\": \"/usr/..\"}] }",

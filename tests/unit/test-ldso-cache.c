@@ -111,6 +111,64 @@ static const struct oih_ldso_cache_entry injected[] = {
         { "libinjtzzz.so.1", "/opt/inj/libinjtzzz.so.1", 0x0303 },
 };
 
+static uint32_t section_field(const uint8_t *cache, uint32_t ext, uint32_t i, size_t field)
+{
+        uint32_t v;
+        memcpy(&v, cache + ext + 8 + i * 16 + field, sizeof(v));
+        return v;
+}
+
+static void set_section_field(uint8_t *cache, uint32_t ext, uint32_t i, size_t field, uint32_t v)
+{
+        memcpy(cache + ext + 8 + i * 16 + field, &v, sizeof(v));
+}
+
+/* Extension sections that no ldconfig writes: two sections sharing bytes (the merge would relocate the
+ * shared glibc-hwcaps offsets twice, or change a generator's text), two glibc-hwcaps sections. */
+static void test_sections(const uint8_t *good, size_t len, uint32_t ext)
+{
+        enum { TAG = 0, OFF = 8, SIZE = 12 };
+        uint32_t count, gen = UINT32_MAX, hw = UINT32_MAX;
+        memcpy(&count, good + ext + 4, sizeof(count));
+        for (uint32_t i = 0; i < count; i++)
+                if (section_field(good, ext, i, TAG) == 0)
+                        gen = i;
+                else if (section_field(good, ext, i, TAG) == 1)
+                        hw = i;
+        if (count != 2 || gen == UINT32_MAX || hw == UINT32_MAX) {
+                ok(false, "the test cache has a generator and a glibc-hwcaps section (%u sections)", count);
+                return;
+        }
+
+        /* The generator section becomes one of `tag`, at the glibc-hwcaps section's offset plus `off`, with
+         * `size` bytes (UINT32_MAX: the glibc-hwcaps section's size). */
+        static const struct {
+                const char *what;
+                uint32_t tag;
+                int off;
+                uint32_t size;
+        } cases[] = {
+                { "two glibc-hwcaps sections on the same bytes", 1, 0, UINT32_MAX },
+                { "a generator section on the glibc-hwcaps section's bytes", 0, 0, UINT32_MAX },
+                { "a generator section of 2 bytes inside the glibc-hwcaps section", 0, 2, 2 },
+                { "two glibc-hwcaps sections, one of them empty", 1, 0, 0 },
+        };
+        uint32_t hw_off = section_field(good, ext, hw, OFF), hw_size = section_field(good, ext, hw, SIZE);
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                _cleanup_free_ uint8_t *bad = malloc(len);
+                void *out = NULL;
+                size_t out_len = 0;
+                memcpy(bad, good, len);
+                set_section_field(bad, ext, gen, TAG, cases[c].tag);
+                set_section_field(bad, ext, gen, OFF, (uint32_t)((int64_t)hw_off + cases[c].off));
+                set_section_field(bad, ext, gen, SIZE,
+                                  cases[c].size == UINT32_MAX ? hw_size : cases[c].size);
+                is_int(oih_ldso_cache_merge(bad, len, injected, ELEMENTSOF(injected), &out, &out_len),
+                       -EPROTONOSUPPORT, "refused: %s", cases[c].what);
+                free(out);
+        }
+}
+
 /* Damaged copies of a good cache: each is refused, none crashes. */
 static void test_refused(const char *good, size_t len)
 {
@@ -157,6 +215,7 @@ static void test_refused(const char *good, size_t len)
         memcpy(bad + ext + 8, &tag, sizeof(tag));
         is_int(oih_ldso_cache_merge(bad, len, injected, ELEMENTSOF(injected), &out, &out_len),
                -EPROTONOSUPPORT, "refused: an unknown extension section");
+        test_sections((const uint8_t *)good, len, ext);
         is_int(oih_ldso_cache_merge(good, len, &(struct oih_ldso_cache_entry){ "libx.so.1", "", 0x0303 }, 1,
                                     &out, &out_len),
                -EINVAL, "an entry without a path is refused");

@@ -4,6 +4,9 @@
  * symlinks, with a real procfs mounted inside it (as runtimes do before the hooks run). Every case runs
  * twice: with openat2 and with the user-space walk. meson also runs the whole program under a seccomp
  * filter that makes openat2 fail with ENOSYS, so that the fallback is reached the way it is in the field.
+ * Reads of the image's files (oih_root_read_image_file) stay on the root's own mount (not its procfs, not a
+ * volume bound into it), open regular files only, and read as the container's root user without
+ * capabilities, giving the hook its credentials back.
  */
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -53,6 +56,21 @@ static void make_tree(void)
         must(symlink("loop1", AT("loop2")), "symlink loop2");
         must(symlink("file", AT("tofile")), "symlink tofile");
         must(symlink(outside, AT("abs-outside")), "symlink abs-outside");
+        /* The image's files that the hook reads, and links from them to what it must not read. */
+        must(mkdir(AT("img"), 0755), "mkdir img");
+        must(mkdir(AT("vol"), 0755), "mkdir vol");
+        free(write_file(root, "img/conf", "image conf\n", 0644));
+        free(write_file(root, "img/secret", "root's own\n", 0600));
+        free(write_file(root, "img/users", "uid 1000's\n", 0600));
+        must(chown(AT("img/users"), 1000, 1000), "chown users");
+        free(write_file(root, "img/big", "0123456789abcdef\n", 0644));
+        must(mkfifo(AT("img/fifo"), 0644), "mkfifo");
+        must(symlink("../../../../../img/conf", AT("img/up-conf")), "symlink up-conf");
+        must(symlink("/proc/iomem", AT("img/iomem")), "symlink iomem");
+        must(symlink("/proc/self/environ", AT("img/environ")), "symlink environ");
+        must(symlink("/proc", AT("img/proc")), "symlink proc");
+        must(symlink("/vol/file", AT("img/vol-file")), "symlink vol-file");
+        must(symlink("/vol", AT("img/vol")), "symlink vol");
         snprintf(p, sizeof(p), "../../../../../../../..%s", outside);
         char target[512];
         snprintf(target, sizeof(target), "%s", p);
@@ -77,6 +95,10 @@ static void make_tree(void)
         must(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make-rprivate");
         snprintf(p, sizeof(p), "%s/proc", root);
         must(mount("proc", p, "proc", 0, NULL), "mount proc");
+        /* A volume: a folder of another filesystem bound into the root. */
+        snprintf(p, sizeof(p), "%s/vol", root);
+        must(mount("tmpfs", p, "tmpfs", 0, "mode=0755"), "mount tmpfs");
+        free(write_file(p, "file", "a volume's file\n", 0644));
 
         rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         must(rootfd, "open root");
@@ -112,8 +134,76 @@ static int record(void *userdata, const char *path, bool directory)
         return strv_extend(&created, path);
 }
 
+/* The lines of /proc/self/status that say what this process may do: ids, groups, capabilities. */
+static char *credentials(void)
+{
+        _cleanup_free_ char *status = NULL;
+        char *out = NULL;
+        size_t len = 0;
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read_full_fd(fd, 65536, &status, NULL) < 0)
+                tap_bail("/proc/self/status");
+        close(fd);
+        FILE *f = open_memstream(&out, &len);
+        for (char *l = strtok(status, "\n"); l; l = strtok(NULL, "\n"))
+                if (startswith(l, "Uid:") || startswith(l, "Gid:") || startswith(l, "Groups:") ||
+                    startswith(l, "Cap"))
+                        fprintf(f, "%s\n", l);
+        fclose(f);
+        return out;
+}
+
+/* Reads path of the image as `uid`, expecting `text` (or failing with `error`), with the process's
+ * credentials the same before and after. */
+static void reads(const char *mode, const char *path, uid_t uid, size_t max, const char *text, int error)
+{
+        _cleanup_free_ char *before = credentials(), *got = NULL, *after = NULL;
+        struct oih_owner reader = { .uid = uid, .gid = uid };
+        int r = oih_root_read_image_file(rootfd, path, max, &reader, &got, NULL);
+        after = credentials();
+        if (text)
+                ok(r == 0 && streq_ptr(got, text),
+                   "%s: image read of \"%s\" as uid %u gives the image's file (r=%d)", mode, path, uid, r);
+        else
+                ok(r == -error, "%s: image read of \"%s\" as uid %u fails with %s (r=%d: %s)", mode, path,
+                   uid, strerror(error), r, strerror(r < 0 ? -r : 0));
+        is_str(after, before, "%s: and the hook's ids, groups and capabilities are back", mode);
+}
+
+static void run_image_reads(const char *mode)
+{
+        reads(mode, "/img/conf", 0, 1024, "image conf\n", 0);
+        reads(mode, "/img/up-conf", 1000, 1024, "image conf\n", 0);
+        reads(mode, "/slash/img/conf", 0, 1024, "image conf\n", 0);
+        /* Other mounts: the root's procfs and a volume, reached by the image's links or directly. */
+        reads(mode, "/img/iomem", 0, 1 << 20, NULL, EXDEV);
+        reads(mode, "/img/environ", 0, 1 << 20, NULL, EXDEV);
+        reads(mode, "/img/proc/1/environ", 0, 1 << 20, NULL, EXDEV);
+        reads(mode, "/proc/self/status", 0, 1 << 20, NULL, EXDEV);
+        reads(mode, "/img/vol-file", 0, 1024, NULL, EXDEV);
+        reads(mode, "/img/vol/file", 0, 1024, NULL, EXDEV);
+        reads(mode, "/vol/file", 0, 1024, NULL, EXDEV);
+        /* Not a regular file: never opened (a FIFO without a writer would block the open). */
+        reads(mode, "/img/fifo", 0, 1024, NULL, EBADF);
+        reads(mode, "/img", 0, 1024, NULL, EBADF);
+        reads(mode, "/img/big", 0, 8, NULL, EFBIG);
+        /* Permissions as the container's root user has them, without capabilities. */
+        reads(mode, "/img/secret", 0, 1024, "root's own\n", 0);
+        reads(mode, "/img/secret", 1000, 1024, NULL, EACCES);
+        reads(mode, "/img/users", 1000, 1024, "uid 1000's\n", 0);
+        reads(mode, "/img/users", 0, 1024, NULL, EACCES);
+        reads(mode, "/img/missing", 0, 1024, NULL, ENOENT);
+
+        _cleanup_close_ int fd = -1;
+        ok(oih_root_open_same_mount(rootfd, "/img/conf", O_RDONLY, &fd) == 0 && same_file(fd, "img/conf"),
+           "%s: oih_root_open_same_mount opens a file of the root's own mount", mode);
+        ok(oih_root_open_same_mount(rootfd, "/vol", O_PATH, &fd) == -EXDEV, "%s: and refuses a mount point",
+           mode);
+}
+
 static void run_cases(const char *mode)
 {
+        run_image_reads(mode);
         resolves(mode, "/e/f", O_PATH, "e/f", 0);
         resolves(mode, "/slash/e/f", O_PATH, "e/f", 0);
         resolves(mode, "/slash/slash/slash/file", O_RDONLY, "file", 0);
@@ -265,6 +355,8 @@ int main(void)
 
         char p[512];
         snprintf(p, sizeof(p), "%s/proc", root);
+        (void)umount2(p, MNT_DETACH);
+        snprintf(p, sizeof(p), "%s/vol", root);
         (void)umount2(p, MNT_DETACH);
         tmpdir_remove(root);
         tmpdir_remove(outside);

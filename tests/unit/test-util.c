@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Paths written in configs: normalization, refusal of relative paths and of "." and ".." components. */
+/*
+ * Paths written in configs: normalization, refusal of relative paths and of "." and ".." components. Text
+ * for terminals: the one cleaner of log lines, problems and printed plans.
+ */
+#include "log.h"
 #include "tap.h"
 #include "util.h"
 
@@ -19,6 +23,83 @@ static void test_simplify(const char *in, const char *expected)
 {
         _cleanup_free_ char *s = path_simplify(in);
         is_str(s, expected, "path_simplify(\"%s\")", in);
+}
+
+static void test_printable(const char *in, const char *expected, const char *what)
+{
+        _cleanup_free_ char *got = string_printable(in);
+        is_str(got, expected, "string_printable: %s", what);
+        ok(got && string_is_printable(got), "and the result is printable text itself (%s)", what);
+        ok(string_is_printable(in) == streq_ptr(in, got), "string_is_printable agrees (%s)", what);
+
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                tap_bail("open_memstream");
+        fputs_printable(in, f);
+        fclose(f);
+        is_str(buf, expected, "fputs_printable writes the same (%s)", what);
+        free(buf);
+}
+
+/* What a log line becomes on stderr, read back through a pipe. */
+static char *logged(const char *text)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                tap_bail("pipe2");
+        int saved = dup(STDERR_FILENO);
+        fflush(stderr);
+        dup2(p[1], STDERR_FILENO);
+        log_error("file \"%s\"", text);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        close(p[1]);
+        char *out = NULL;
+        if (read_full_fd(p[0], 65536, &out, NULL) < 0)
+                tap_bail("read_full_fd");
+        close(p[0]);
+        return out;
+}
+
+static void test_terminal_text(void)
+{
+        test_printable("/usr/lib/libfoo.so.1", "/usr/lib/libfoo.so.1", "plain ASCII stays");
+        test_printable("/opt/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac/\xf0\x9f\x90\xa7",
+                       "/opt/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac/\xf0\x9f\x90\xa7",
+                       "valid printable UTF-8 stays (accents, CJK, an emoji)");
+        test_printable("a\nb\tc\rd\x7f", "a\\x0ab\\x09c\\x0dd\\x7f", "C0 controls and DEL are escaped");
+        test_printable("x\x1b[2Jy", "x\\x1b[2Jy", "an escape sequence loses its ESC");
+        test_printable("x\xc2\x9b"
+                       "31mred",
+                       "x\\xc2\\x9b"
+                       "31mred",
+                       "C1 CSI in UTF-8 (c2 9b) is escaped");
+        test_printable("x\xc2\x85y\xc2\x80\xc2\x9f\xc2\xa0", "x\\xc2\\x85y\\xc2\\x80\\xc2\\x9f\xc2\xa0",
+                       "every C1 control (U+0080-U+009F), not U+00A0");
+        test_printable("x\x9by", "x\\x9by", "a raw C1 byte (8-bit CSI) is escaped");
+        test_printable("caf\xe9.so", "caf\\xe9.so", "Latin-1 (invalid UTF-8) is escaped");
+        test_printable("\xc0\xaf\xe0\x80\xaf", "\\xc0\\xaf\\xe0\\x80\\xaf", "overlong forms are escaped");
+        test_printable("\xed\xa0\x80", "\\xed\\xa0\\x80", "a surrogate is escaped");
+        test_printable("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF is escaped");
+        test_printable("\xe6\x97", "\\xe6\\x97", "a sequence cut by the end is escaped");
+        test_printable("\xe6\x97x", "\\xe6\\x97x", "a sequence cut by ASCII is escaped");
+        test_printable("a\xe2\x80\xa8"
+                       "b\xe2\x80\xae"
+                       "c",
+                       "a\\xe2\\x80\\xa8"
+                       "b\\xe2\\x80\\xae"
+                       "c",
+                       "a line separator and a bidirectional override are escaped");
+
+        _cleanup_free_ char *line = logged("lib\xc2\x9b"
+                                           "2J\n\x1b]0;x\x07\xff.so");
+        is_str(line,
+               "oci-injector-hook: error: file \"lib\\xc2\\x9b"
+               "2J\\x0a\\x1b]0;x\\x07\\xff.so\"\n",
+               "a log line carries no control character and no invalid UTF-8");
 }
 
 int main(void)
@@ -60,5 +141,6 @@ int main(void)
         ok(strv_length(l) == 2 && strv_contains(l, "b") && !strv_contains(l, "c"),
            "strv_length and contains");
 
+        test_terminal_text();
         return tap_finish();
 }
