@@ -232,6 +232,7 @@ struct mount_point_lookup {
         uint64_t id;
         const char *root;
         char *found;
+        char *fstype;
 };
 
 static int find_mount_point(const struct oih_mount_entry *e, void *userdata)
@@ -245,7 +246,27 @@ static int find_mount_point(const struct oih_mount_entry *e, void *userdata)
         else if (rest && *rest != '/' && *rest)
                 rest = NULL;
         l->found = strdup(rest ? (*rest ? rest : "/") : e->mountpoint);
-        return l->found ? 1 : -ENOMEM;
+        l->fstype = strdup(e->fstype);
+        return l->found && l->fstype ? 1 : -ENOMEM;
+}
+
+/* The kernel's own filesystems a runtime mounts for the container: named as such, they are no volume. */
+static const char *kernel_fs_name(const char *fstype)
+{
+        static const struct {
+                const char *type, *name;
+        } names[] = {
+                { "proc", "procfs" },
+                { "sysfs", "sysfs" },
+                { "cgroup", "cgroup filesystem" },
+                { "cgroup2", "cgroup filesystem" },
+                { "devpts", "devpts" },
+                { "mqueue", "mqueue filesystem" },
+        };
+        for (size_t i = 0; fstype && i < ELEMENTSOF(names); i++)
+                if (streq(fstype, names[i].type))
+                        return names[i].name;
+        return NULL;
 }
 
 /* Refuses to put p->current into the container: the folder for it is on the mount `id`, a volume. */
@@ -257,8 +278,19 @@ static int refuse(struct oih_place *p, uint64_t id)
         snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", p->rootfd);
         struct mount_point_lookup l = { .id = id, .root = readlink_malloc(fdlink, &root) >= 0 ? root : "/" };
         (void)oih_mountinfo_foreach(find_mount_point, &l);
-        _cleanup_free_ char *volume = l.found;
+        _cleanup_free_ char *volume = l.found, *fstype = l.fstype;
 
+        const char *kernel_fs = kernel_fs_name(fstype);
+        if (kernel_fs)
+                return oih_error_set(p->err, EXDEV,
+                                     "%s%scannot put \"%s\" into the container: it is on the container's %s "
+                                     "(mounted at \"%s\"), not on its root, and the hook creates files only "
+                                     "on the container's own root and tmpfs mounts; %s",
+                                     p->label ?: "", p->label ? ": " : "", p->current ?: "?", kernel_fs,
+                                     volume ?: "?",
+                                     p->label ? "set \"container_path\" to a place on the container's root, "
+                                                "or fix the image's symbolic link that leads there"
+                                              : "fix the image's symbolic link that leads there");
         return oih_error_set(
                 p->err, EXDEV,
                 "%s%scannot put \"%s\" into the container: it is inside the volume mounted at "
