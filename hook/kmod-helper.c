@@ -2,7 +2,7 @@
 /*
  * oih-kmod [--dirname DIR] [--check] [--] MODULE...: loads kernel modules for oci-injector-hook with
  * libkmod, or with --check only looks them up (validate). The hook runs it only when a config lists
- * modules (see lib/modules.h). Prints one line per module on stdout; for each failure one line on
+ * modules (see lib/devices/modules.h). Prints one line per module on stdout; for each failure one line on
  * stderr naming the module, and exit status 1.
  */
 #include <getopt.h>

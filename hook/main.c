@@ -6,14 +6,14 @@
 #include <getopt.h>
 #include <stdarg.h>
 
-#include "hook.h"
+#include "command-hook.h"
 #include "log.h"
-#include "cdi.h"
+#include "command-cdi.h"
 #include "config-load.h"
 #include "match.h"
-#include "pipeline.h"
+#include "command-plan.h"
 #include "util.h"
-#include "validate.h"
+#include "command-validate.h"
 
 enum command {
         COMMAND_HOOK,
@@ -74,8 +74,7 @@ static void help(void)
                "       oci-injector-hook validate [OPTIONS]     check every config file\n"
                "       oci-injector-hook plan [OPTIONS] (--bundle DIR | < state.json) [--json]\n"
                "       oci-injector-hook cdi [OPTIONS] [--vendor NAME]   print a CDI spec of the configs\n"
-               "       oci-injector-hook ldcache [--library PATH]... [--symlink PATH TEXT]... [--folder "
-               "DIR]...\n"
+               "       oci-injector-hook ldcache [--library PATH]... [--symlink PATH TEXT]... [--folder DIR]...\n"
                "                                 < state.json\n"
                "\n"
                "Injects host devices, binaries, libraries, folders and files into the containers\n"
@@ -294,7 +293,7 @@ static int run_hook(const struct oih_options *options)
                 return EXIT_FAILURE;
         }
         oih_log_set_container(state->id);
-        if (oih_hook_run(options, state, &err) < 0) {
+        if (oih_command_hook(options, state, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -304,7 +303,7 @@ static int run_hook(const struct oih_options *options)
 static int run_validate(char *const *dirs, const char *modules_dir)
 {
         size_t files = 0;
-        int problems = oih_validate(dirs, modules_dir, stdout, &files);
+        int problems = oih_command_validate(dirs, modules_dir, stdout, &files);
 
         if (fflush(stdout) != 0)
                 problems = -EIO;
@@ -319,7 +318,7 @@ static int run_validate(char *const *dirs, const char *modules_dir)
 
 static int run_cdi(char *const *dirs, const char *vendor, const char *version)
 {
-        int r = oih_cdi_print(dirs, vendor ?: "oci-injector-hook", version ?: OIH_CDI_VERSION, stdout);
+        int r = oih_command_cdi(dirs, vendor ?: "oci-injector-hook", version ?: OIH_CDI_VERSION, stdout);
         if (fflush(stdout) != 0)
                 r = -EIO;
         if (r < 0) {
@@ -339,7 +338,7 @@ static int run_ldcache(char *const *folders, char *const *symlinks, char *const 
                 return EXIT_FAILURE;
         }
         oih_log_set_container(state->id);
-        if (oih_ldcache_run(state, folders, symlinks, libraries, &err) < 0) {
+        if (oih_command_ldcache(state, folders, symlinks, libraries, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -361,7 +360,7 @@ static int run_plan(char *const *dirs, const char *bundle, unsigned activation, 
                         return EXIT_FAILURE;
                 }
         }
-        if (oih_print_container_plan(dirs, state, bundle, activation, json, stdout, &err) < 0) {
+        if (oih_command_plan(dirs, state, bundle, activation, json, stdout, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -400,9 +399,10 @@ int main(int argc, char **argv)
                 }
                 if (r < 0) {
                         /* Its value is not shown: no environment value goes into a log line. */
-                        usage_error(CONFIG_DIR_VARIABLE " in the hook's environment %s; give the config "
-                                                        "folder as an absolute path, or leave it unset",
-                                    why);
+                        usage_error(
+                                CONFIG_DIR_VARIABLE
+                                " in the hook's environment %s; give the config folder as an absolute path, or leave it unset",
+                                why);
                         args_done(&a);
                         return EXIT_USAGE;
                 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The JSON Schema itself: a valid schema of its draft, with patterns that compile, and with the same keys
 and mount options as the parser. The parser's lists are asked from the built hook (the "known: ..." of
-its messages, and what validate accepts), so a key added to lib/config.c fails here until the schema
+its messages, and what validate accepts), so a key added to lib/configs/config.c fails here until the schema
 has it too.
 
 Usage: test-schema.py SCHEMA"""

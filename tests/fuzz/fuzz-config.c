@@ -61,7 +61,7 @@ static void check_entry(const struct oih_config *c, const struct oih_entry *e)
                 fuzz_assert(e->mount_flags == 0);
         if (e->glob)
                 fuzz_assert(e->kind == OIH_KIND_DEVICE || e->kind == OIH_KIND_BINARY ||
-                            e->kind == OIH_KIND_LIBRARY || e->kind == OIH_KIND_FILE);
+                            e->kind == OIH_KIND_LIBRARY || e->kind == OIH_KIND_MISCELLANEOUS);
 
         if (!oih_config_is_valid(c))
                 return;

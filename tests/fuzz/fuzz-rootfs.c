@@ -610,7 +610,7 @@ static int open_flags(const char *flags)
                 f |= *c == 'P'   ? O_PATH
                      : *c == 'D' ? O_DIRECTORY
                      : *c == 'N' ? O_NOFOLLOW
-                     : *c == 'B' ? O_NONBLOCK | O_NOCTTY /* as ldcache.c reads the cache */
+                     : *c == 'B' ? O_NONBLOCK | O_NOCTTY /* as ld-refresh.c reads the cache */
                                  : 0;
         return f;
 }

@@ -3,7 +3,7 @@
 # The hook under crun, registered in config.json, in both cgroup layouts (meson runs this file as
 # integration-crun and integration-crun-v2). crun 1.8 refuses this machine's hybrid cgroups, so there
 # each run happens in a mount namespace of its own without the unified hierarchy, in crun's cgroup v1
-# mode (shared/MACHINE.md); in the pure v2 view crun runs in its v2 mode, under a seccomp filter for
+# mode (docs/TESTING.md); in the pure v2 view crun runs in its v2 mode, under a seccomp filter for
 # one setrlimit that it cannot do here (see run_crun in helpers.bash).
 
 load helpers

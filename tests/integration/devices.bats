@@ -8,7 +8,7 @@
 # /dev/net/tun (10:200).
 # Kernel modules: these machines' kernel loads none, so libkmod is pointed at a test modules folder
 # (built-in modules listed in modules.builtin, indexed by depmod) for the "built in" and "not found"
-# paths; the call that really inserts a module is reviewed, not run (lib/kmod.c).
+# paths; the call that really inserts a module is reviewed, not run (lib/devices/kmod.c).
 
 load helpers
 

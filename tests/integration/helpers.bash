@@ -134,7 +134,7 @@ run_runc() {
 }
 
 # crun 1.8 refuses hybrid cgroups; in a mount namespace of its own without the unified hierarchy it runs
-# in v1 mode (see shared/MACHINE.md). In the v2 layout it raises RLIMIT_MEMLOCK to infinity before it
+# in v1 mode (see docs/TESTING.md). In the v2 layout it raises RLIMIT_MEMLOCK to infinity before it
 # loads its device program and stops when that fails ("setrlimit (RLIM_MEMLOCK)"): root here lacks
 # CAP_SYS_RESOURCE, and no rlimit of the bundle helps, since crun raises its own hard limit. Since
 # Linux 5.11 BPF programs are charged to the memory cgroup, not to RLIMIT_MEMLOCK, so the raise changes
@@ -224,7 +224,7 @@ remove_podman_image() {
 }
 
 # run_podman_with HOOKS_DIR ARGS...: podman run with the hooks folder, the injected tool on PATH.
-# The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, MACHINE.md).
+# The --ulimit flags: runc cannot raise rlimits on these machines (no CAP_SYS_RESOURCE, docs/TESTING.md).
 # In the v2 view the cgroup2 hierarchy of this hybrid host has no controllers (the v1 hierarchies hold
 # them all), so podman's default pids limit cannot be set there: --pids-limit -1.
 run_podman_with() {

@@ -8,7 +8,7 @@
 # The test makes the user (removed after, also on failure), its /run/user/UID, a registration in a
 # hooks folder of the test, and copies of the hook and the injected files that the user can read.
 # Hybrid cgroups only: rootless crun fails on them, and a pure cgroup v2 view needs root's mount
-# namespace, which a rootless podman cannot enter (shared/MACHINE.md).
+# namespace, which a rootless podman cannot enter (docs/TESTING.md).
 
 load helpers
 

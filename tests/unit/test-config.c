@@ -61,7 +61,7 @@ static void test_go_format(void)
         ok(e && streq(e->path, "/usr/bin/foo2") && e->index == 1, "binaries[1] knows its index");
         is_str(entry(c, OIH_KIND_LIBRARY, 0)->path, "/usr/lib64/libfoo.so", "libraries");
         is_str(entry(c, OIH_KIND_DIRECTORY, 0)->path, "/etc/foo", "directories");
-        is_str(entry(c, OIH_KIND_FILE, 0)->path, "/etc/foo/config.json", "miscellaneous");
+        is_str(entry(c, OIH_KIND_MISCELLANEOUS, 0)->path, "/etc/foo/config.json", "miscellaneous");
         ok(entry(c, OIH_KIND_BINARY, 0)->container_path == NULL, "the container path is the host path");
         is_int(c->inject, OIH_INJECT_BIND, "inject defaults to bind");
         oih_config_free(c);
@@ -359,7 +359,7 @@ static void test_go_hook_leniency(void)
            "a bare name may have a container_path");
         e = entry(c, OIH_KIND_BINARY, 0);
         ok(e && e->bare && streq(e->path, "nvidia-smi"), "\"nvidia-smi\" is a bare program name");
-        ok(!entry(c, OIH_KIND_FILE, 0)->bare, "a path is not bare");
+        ok(!entry(c, OIH_KIND_MISCELLANEOUS, 0)->bare, "a path is not bare");
         oih_config_free(c);
         bad("{ " ACT "\"miscellaneous\": [\"os-release\"] }",
             "miscellaneous[0]: \"os-release\" is not an absolute", "no bare names in miscellaneous");
@@ -408,7 +408,7 @@ static void test_all_problems(void)
            "with its one problem, its name and no activation");
         oih_config_free(broken);
 
-        is_str(oih_kind_key(OIH_KIND_FILE), "miscellaneous", "the key of OIH_KIND_FILE");
+        is_str(oih_kind_key(OIH_KIND_MISCELLANEOUS), "miscellaneous", "the key of OIH_KIND_MISCELLANEOUS");
         is_str(oih_kind_key(_OIH_KIND_MAX), "?", "no key past the last kind");
 }
 

@@ -2,11 +2,11 @@
 /* The validate command: one line per problem, each starting with the file, host paths included. */
 #include "modules.h"
 #include "tap.h"
-#include "validate.h"
+#include "command-validate.h"
 
 static const char *modules_dir;
 
-/* Runs oih_validate on the folders; returns the output, sets *ret (its result) and *ret_files. */
+/* Runs oih_command_validate on the folders; returns the output, sets *ret (its result) and *ret_files. */
 static char *validate(char *const *dirs, int *ret, size_t *ret_files)
 {
         char *out = NULL;
@@ -14,7 +14,7 @@ static char *validate(char *const *dirs, int *ret, size_t *ret_files)
         FILE *f = open_memstream(&out, &len);
         if (!f)
                 tap_bail("open_memstream");
-        *ret = oih_validate(dirs, modules_dir, f, ret_files);
+        *ret = oih_command_validate(dirs, modules_dir, f, ret_files);
         fclose(f);
         return out;
 }

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "command-cdi.h"
+#include "config-load.h"
+#include "json.h"
+#include "log.h"
+#include "mount-options.h"
+#include "plan.h"
+
+static bool ascii_letter(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ascii_alnum(char c)
+{
+        return ascii_letter(c) || (c >= '0' && c <= '9');
+}
+
+/*
+ * CDI's qualified names, as the CDI library checks them (a runtime refuses a whole spec file with one bad
+ * name): a vendor or class has ASCII letters, digits, '_', '-' and '.', starts with a letter and ends
+ * with a letter or digit; a device name may also have ':', and starts and ends with a letter or digit.
+ */
+static bool cdi_name_ok(const char *s, bool device)
+{
+        size_t l = strlen(s);
+        if (l == 0 || !ascii_alnum(s[l - 1]) || !(device ? ascii_alnum(s[0]) : ascii_letter(s[0])))
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!ascii_alnum(s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.' &&
+                    !(device && s[i] == ':'))
+                        return false;
+        return true;
+}
+
+/* The device of a config is named after its file, without ".json". */
+static char *device_name(const char *file_name)
+{
+        char *n = strdup(file_name);
+        if (n && endswith(n, ".json"))
+                n[strlen(n) - 5] = 0;
+        return n;
+}
+
+static void write_options(oih_json_writer *w, unsigned flags)
+{
+        _cleanup_free_ char *opts = oih_mount_flags_to_string(flags);
+        char *save = NULL;
+
+        oih_json_write_string(w, "options");
+        oih_json_write_array_open(w);
+        for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save))
+                oih_json_write_string(w, o);
+        if (!(flags & OIH_MOUNT_RECURSIVE))
+                oih_json_write_string(w, "bind");
+        oih_json_write_array_close(w);
+}
+
+static void write_device_node(oih_json_writer *w, const struct oih_op *o)
+{
+        oih_json_write_object_open(w);
+        oih_json_write_pair(w, "path", o->target);
+        oih_json_write_pair(w, "hostPath", o->source);
+        oih_json_write_pair(w, "type", S_ISBLK(o->mode) ? "b" : "c");
+        oih_json_write_string(w, "major");
+        oih_json_write_integer(w, major(o->rdev));
+        oih_json_write_string(w, "minor");
+        oih_json_write_integer(w, minor(o->rdev));
+        oih_json_write_string(w, "fileMode");
+        oih_json_write_integer(w, o->mode & 0777);
+        oih_json_write_pair(w, "permissions", "rw");
+        oih_json_write_string(w, "uid");
+        oih_json_write_integer(w, o->uid);
+        oih_json_write_string(w, "gid");
+        oih_json_write_integer(w, o->gid);
+        oih_json_write_object_close(w);
+}
+
+static void write_mount(oih_json_writer *w, const struct oih_op *o)
+{
+        oih_json_write_object_open(w);
+        oih_json_write_pair(w, "hostPath", o->source);
+        oih_json_write_pair(w, "containerPath", o->target);
+        oih_json_write_pair(w, "type", "bind");
+        /* Files to copy are read-only binds here: CDI has no copies. */
+        write_options(w, o->type == OIH_OP_MOUNT ? o->mount_flags : OIH_MOUNT_FILE_DEFAULTS);
+        oih_json_write_object_close(w);
+}
+
+/* The createContainer hook that makes the symlinks and refreshes the ld cache, if any are needed. */
+static void write_hook(oih_json_writer *w, const struct oih_plan *p, const char *self)
+{
+        oih_json_write_object_open(w);
+        oih_json_write_pair(w, "hookName", "createContainer");
+        oih_json_write_pair(w, "path", self);
+        oih_json_write_string(w, "args");
+        oih_json_write_array_open(w);
+        oih_json_write_string(w, "oci-injector-hook");
+        oih_json_write_string(w, "ldcache");
+        /* The libraries first: the entry point reads their sonames in the root, for the ld cache. */
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                if (o->kind == OIH_KIND_LIBRARY && (o->type == OIH_OP_BIND || o->type == OIH_OP_COPY)) {
+                        oih_json_write_string(w, "--library");
+                        oih_json_write_string(w, o->target);
+                }
+        }
+        for (size_t i = 0; i < p->n; i++) {
+                const struct oih_op *o = &p->ops[i];
+                if (o->type == OIH_OP_SYMLINK) {
+                        oih_json_write_string(w, "--symlink");
+                        oih_json_write_string(w, o->target);
+                        oih_json_write_string(w, o->source);
+                } else if (o->type == OIH_OP_LDCACHE)
+                        STRV_FOREACH (d, o->dirs) {
+                                oih_json_write_string(w, "--folder");
+                                oih_json_write_string(w, *d);
+                        }
+        }
+        oih_json_write_array_close(w);
+        oih_json_write_string(w, "env");
+        oih_json_write_array_open(w);
+        oih_json_write_string(w, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+        oih_json_write_array_close(w);
+        oih_json_write_object_close(w);
+}
+
+static bool has_type(const struct oih_plan *p, enum oih_op_type a, enum oih_op_type b)
+{
+        for (size_t i = 0; i < p->n; i++)
+                if (p->ops[i].type == a || p->ops[i].type == b)
+                        return true;
+        return false;
+}
+
+static void write_device(oih_json_writer *w, const char *name, const struct oih_plan *p, const char *self)
+{
+        oih_json_write_object_open(w);
+        oih_json_write_pair(w, "name", name);
+        oih_json_write_string(w, "containerEdits");
+        oih_json_write_object_open(w);
+
+        if (has_type(p, OIH_OP_DEVICE, OIH_OP_DEVICE)) {
+                oih_json_write_string(w, "deviceNodes");
+                oih_json_write_array_open(w);
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->ops[i].type == OIH_OP_DEVICE)
+                                write_device_node(w, &p->ops[i]);
+                oih_json_write_array_close(w);
+        }
+        if (has_type(p, OIH_OP_BIND, OIH_OP_COPY) || has_type(p, OIH_OP_MOUNT, OIH_OP_MOUNT)) {
+                oih_json_write_string(w, "mounts");
+                oih_json_write_array_open(w);
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->ops[i].type == OIH_OP_BIND || p->ops[i].type == OIH_OP_COPY ||
+                            p->ops[i].type == OIH_OP_MOUNT)
+                                write_mount(w, &p->ops[i]);
+                oih_json_write_array_close(w);
+        }
+        if (has_type(p, OIH_OP_SYMLINK, OIH_OP_LDCACHE)) {
+                oih_json_write_string(w, "hooks");
+                oih_json_write_array_open(w);
+                write_hook(w, p, self);
+                oih_json_write_array_close(w);
+        }
+        oih_json_write_object_close(w);
+        oih_json_write_object_close(w);
+}
+
+/* What CDI cannot do of this plan, said once per config; false when nothing is left to export. */
+static bool exportable(const struct oih_config *c, const struct oih_plan *p)
+{
+        bool any = false;
+        for (size_t i = 0; i < p->n; i++) {
+                enum oih_op_type t = p->ops[i].type;
+                if (t == OIH_OP_MKDIR)
+                        log_info(
+                                "%s: CDI cannot make folders: \"%s\" is left out (a mount inside it makes it)",
+                                c->file, p->ops[i].target);
+                else if (t == OIH_OP_MODULE)
+                        log_warning(
+                                "%s: CDI cannot load kernel modules: \"%s\" is left out; load it at boot",
+                                c->file, p->ops[i].source);
+                else
+                        any = true;
+        }
+        return any;
+}
+
+bool oih_cdi_version_ok(const char *version)
+{
+        return streq(version, "0.5.0") || streq(version, "0.6.0") || streq(version, "0.7.0") ||
+               streq(version, "0.8.0");
+}
+
+int oih_command_cdi(char *const *dirs, const char *vendor, const char *version, FILE *out)
+{
+        _cleanup_config_set_ struct oih_config_set *set = NULL;
+        _cleanup_free_ char *self = NULL, *kind = NULL;
+        int left_out = 0, exported = 0;
+
+        if (!cdi_name_ok(vendor, false)) {
+                log_error(
+                        "cdi: --vendor \"%s\" is not a CDI vendor name: ASCII letters, digits, '_', '-' and '.', starting with a letter and ending with a letter or digit, such as \"example.com\"; no spec written",
+                        vendor);
+                return 1;
+        }
+        int r = readlink_malloc("/proc/self/exe", &self);
+        if (r < 0)
+                return r;
+        if (asprintf(&kind, "%s/%s", vendor, OIH_CDI_CLASS) < 0)
+                return -ENOMEM;
+        r = oih_config_set_load(dirs, &set);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (p, set->problems)
+                log_warning("%s", *p);
+
+        oih_json_writer *w = oih_json_writer_new(out, true);
+        if (!w)
+                return -ENOMEM;
+        oih_json_write_object_open(w);
+        oih_json_write_pair(w, "cdiVersion", version);
+        oih_json_write_pair(w, "kind", kind);
+        oih_json_write_string(w, "devices");
+        oih_json_write_array_open(w);
+
+        for (size_t i = 0; i < set->n; i++) {
+                struct oih_config *c = set->items[i];
+                _cleanup_error_ oih_error *err = NULL;
+                _cleanup_plan_ struct oih_plan *plan = NULL;
+                _cleanup_free_ char *name = NULL;
+
+                name = device_name(c->name);
+                if (!name) {
+                        oih_json_writer_free(w);
+                        return -ENOMEM;
+                }
+                if (!cdi_name_ok(name, true)) {
+                        log_error(
+                                "%s: \"%s\" is not a CDI device name (ASCII letters, digits, '_', '-', '.' and ':', starting and ending with a letter or digit); left out of the CDI spec: rename the file",
+                                c->file, name);
+                        left_out++;
+                        continue;
+                }
+                if (!oih_config_is_valid(c)) {
+                        log_error("%s: %s; left out of the CDI spec", c->file, c->problems[0]);
+                        left_out++;
+                        continue;
+                }
+                if (oih_plan_build(&c, 1, &plan, &err) < 0) {
+                        log_error("%s; left out of the CDI spec", oih_error_message(err));
+                        left_out++;
+                        continue;
+                }
+                if (!exportable(c, plan)) {
+                        log_warning("%s: nothing of it can be expressed in CDI; left out", c->file);
+                        left_out++;
+                        continue;
+                }
+                write_device(w, name, plan, self);
+                exported++;
+        }
+
+        oih_json_write_array_close(w);
+        oih_json_write_object_close(w);
+        oih_json_writer_free(w);
+        fputc('\n', out);
+        if (exported == 0)
+                log_error("no config could be exported: a CDI spec needs at least one device");
+        return exported == 0 ? left_out + 1 : left_out;
+}
