@@ -151,17 +151,6 @@ static void parse_string(struct parser *p, const oih_json *v, const char *key, c
                 *ret = dup_or_oom(p, s);
 }
 
-static bool module_name_ok(const char *s)
-{
-        if (isempty(s))
-                return false;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || *s == '-'))
-                        return false;
-        return true;
-}
-
 /*
  * A list, or one string where a list of strings is expected: the Go hook's viper read
  * "devices": "/dev/foo" as a list of one. False for anything else.
@@ -193,7 +182,7 @@ static void parse_modules(struct parser *p, const oih_json *v)
                 if (!m)
                         problem(p, "modules[%zu]: expected a module name, got %s", i,
                                 oih_json_type_name(list_at(v, i)));
-                else if (!module_name_ok(m))
+                else if (!string_is_name(m, OIH_MODULE_NAME_CHARS))
                         problem(p,
                                 "modules[%zu]: \"%s\" is not a module name (letters, digits, '_' and '-')",
                                 i, m);
