@@ -8,7 +8,8 @@
 #include "mountinfo.h"
 #include "util.h"
 
-char *oih_device_rule_to_string(const struct oih_device_rule *rule)
+/* "c 10:229 rw": the line devices.allow takes, as a new string. */
+static char *device_rule_to_string(const struct oih_device_rule *rule)
 {
         char *s = NULL;
         if (asprintf(&s, "%c %" PRIu32 ":%" PRIu32 " rw", rule->type, rule->major, rule->minor) < 0)
@@ -365,7 +366,7 @@ static void v1_take_back(int dirfd, const char *dir, const struct oih_device_rul
 {
         for (size_t i = 0; i < n; i++)
                 if (added[i]) {
-                        _cleanup_free_ char *text = oih_device_rule_to_string(&rules[i]);
+                        _cleanup_free_ char *text = device_rule_to_string(&rules[i]);
                         if (!text || v1_write(dirfd, "devices.deny", text) < 0)
                                 log_warning("cannot take back a device permission in \"%s\", ignoring", dir);
                 }
@@ -378,7 +379,7 @@ static int allow_v1(struct oih_cgroup *cg, const struct oih_device_rule *rules, 
         const char *dir = cg->container.v1_dir;
 
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *text = oih_device_rule_to_string(&rules[i]);
+                _cleanup_free_ char *text = device_rule_to_string(&rules[i]);
                 if (!text) {
                         v1_take_back(cg->v1_fd, dir, rules, n, added);
                         return oih_error_set(err, ENOMEM, "out of memory");
