@@ -277,11 +277,10 @@ static bool join_mount_owner(int err_fd)
         return true;
 }
 
-static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
-                                 char *const *dirs, int err_fd)
+/* Far above what ldconfig needs (a few MiB and milliseconds for an image of a thousand libraries), far
+ * below what would cost the runtime: it runs in the hook's cgroups, not the container's. */
+static void limit_resources(int err_fd)
 {
-        /* Far above what ldconfig needs (a few MiB and milliseconds for an image of a thousand libraries),
-         * far below what would cost the runtime: it runs in the hook's cgroups, not the container's. */
         static const struct {
                 int resource;
                 rlim_t limit;
@@ -292,6 +291,23 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
                 { RLIMIT_NOFILE, 64 },
                 { RLIMIT_CORE, 0 },
         };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                struct rlimit rl;
+                if (getrlimit(limits[i].resource, &rl) < 0)
+                        continue;
+                rlim_t v = limits[i].limit;
+                if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+                        v = rl.rlim_max;
+                rl.rlim_cur = rl.rlim_max = v;
+                if (setrlimit(limits[i].resource, &rl) < 0)
+                        child_fail(err_fd, "setrlimit", errno);
+        }
+}
+
+static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
+                                 char *const *dirs, int err_fd)
+{
         _cleanup_free_ char *root = NULL;
         char fdlink[64];
 
@@ -321,18 +337,7 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
         confine_view(rootfd, root, dirs, STDERR_FILENO);
         if (chroot(".") < 0 || chdir("/") < 0)
                 child_fail(STDERR_FILENO, "chroot into the container's root", errno);
-
-        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
-                struct rlimit rl;
-                if (getrlimit(limits[i].resource, &rl) < 0)
-                        continue;
-                rlim_t v = limits[i].limit;
-                if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
-                        v = rl.rlim_max;
-                rl.rlim_cur = rl.rlim_max = v;
-                if (setrlimit(limits[i].resource, &rl) < 0)
-                        child_fail(STDERR_FILENO, "setrlimit", errno);
-        }
+        limit_resources(STDERR_FILENO);
 
         r = joined ? oih_caps_drop_all(0, 0) : oih_caps_drop_all(owner->uid, owner->gid);
         if (r < 0)
