@@ -322,17 +322,6 @@ char *string_printable(const char *s)
         return out;
 }
 
-bool string_is_printable(const char *s)
-{
-        for (const unsigned char *p = (const unsigned char *)s; *p;) {
-                size_t n = printable_len(p);
-                if (n == 0)
-                        return false;
-                p += n;
-        }
-        return true;
-}
-
 void fputs_printable(const char *s, FILE *out)
 {
         for (const unsigned char *p = (const unsigned char *)s; *p;) {

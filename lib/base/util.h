@@ -93,5 +93,4 @@ int readlink_malloc(const char *path, char **ret);
  * printable UTF-8 stays as it is. The one rule for every place that prints such text.
  */
 char *string_printable(const char *s);
-bool string_is_printable(const char *s);
 void fputs_printable(const char *s, FILE *out);
