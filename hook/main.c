@@ -6,14 +6,14 @@
 #include <getopt.h>
 #include <stdarg.h>
 
-#include "command-hook.h"
-#include "log.h"
 #include "command-cdi.h"
-#include "config-load.h"
-#include "match.h"
+#include "command-hook.h"
 #include "command-plan.h"
-#include "util.h"
 #include "command-validate.h"
+#include "config-load.h"
+#include "log.h"
+#include "match.h"
+#include "util.h"
 
 enum command {
         COMMAND_HOOK,
