@@ -16,11 +16,11 @@
 #include "util.h"
 
 enum command {
-        COMMAND_HOOK,
         COMMAND_VALIDATE,
         COMMAND_PLAN,
         COMMAND_CDI,
         COMMAND_LDCACHE,
+        COMMAND_HOOK, /* no command given */
 };
 
 struct args {
@@ -218,27 +218,26 @@ static int parse_option(int c, const char *arg, struct args *a, const char **com
 
 static int parse_command(const char *name, enum command *ret)
 {
-        static const struct {
-                const char *name;
-                enum command command;
-        } commands[] = {
-                { "validate", COMMAND_VALIDATE },
-                { "plan", COMMAND_PLAN },
-                { "cdi", COMMAND_CDI },
-                { "ldcache", COMMAND_LDCACHE },
+        static const char *const names[] = {
+                [COMMAND_VALIDATE] = "validate", [COMMAND_PLAN] = "plan", [COMMAND_CDI] = "cdi",
+                [COMMAND_LDCACHE] = "ldcache",   [COMMAND_HOOK] = NULL, /* no command: hook mode, and the end
+                                                                           of the list */
         };
+        _Static_assert(COMMAND_HOOK == ELEMENTSOF(names) - 1, "hook mode is the last command");
 
         if (!name) {
                 *ret = COMMAND_HOOK;
                 return 0;
         }
-        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (streq(name, commands[i].name)) {
-                        *ret = commands[i].command;
+        for (size_t i = 0; names[i]; i++)
+                if (streq(name, names[i])) {
+                        *ret = (enum command)i;
                         return 0;
                 }
-        return usage_error("unknown command \"%s\" (validate, plan, cdi, ldcache; none for hook mode)",
-                           name);
+        _cleanup_free_ char *known = strv_join(names, ", ");
+        if (!known)
+                return -ENOMEM;
+        return usage_error("unknown command \"%s\" (%s; none for hook mode)", name, known);
 }
 
 /* Each option is for the commands that use it: given to another, it is a mistake worth saying. */
