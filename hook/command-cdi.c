@@ -9,16 +9,6 @@
 #include "mount-options.h"
 #include "plan.h"
 
-static bool ascii_letter(char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool ascii_alnum(char c)
-{
-        return ascii_letter(c) || (c >= '0' && c <= '9');
-}
-
 /*
  * CDI's qualified names, as the CDI library checks them (a runtime refuses a whole spec file with one bad
  * name): a vendor or class has ASCII letters, digits, '_', '-' and '.', starts with a letter and ends
@@ -26,14 +16,8 @@ static bool ascii_alnum(char c)
  */
 static bool cdi_name_ok(const char *s, bool device)
 {
-        size_t l = strlen(s);
-        if (l == 0 || !ascii_alnum(s[l - 1]) || !(device ? ascii_alnum(s[0]) : ascii_letter(s[0])))
-                return false;
-        for (size_t i = 0; i < l; i++)
-                if (!ascii_alnum(s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.' &&
-                    !(device && s[i] == ':'))
-                        return false;
-        return true;
+        return string_is_name(s, device ? "_-.:" : "_-.") && ascii_is_alnum(s[strlen(s) - 1]) &&
+               (device ? ascii_is_alnum(s[0]) : ascii_is_letter(s[0]));
 }
 
 /* The device of a config is named after its file, without ".json". */

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
                 printf("%s: %s\n", argv[i],
                        outcome == OIH_KMOD_BUILTIN          ? "built in"
                        : outcome == OIH_KMOD_LOADED_ALREADY ? "loaded already"
+                       : outcome == OIH_KMOD_AVAILABLE      ? "available"
                                                             : "loaded");
         }
         oih_kmod_free(k);

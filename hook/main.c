@@ -6,21 +6,21 @@
 #include <getopt.h>
 #include <stdarg.h>
 
-#include "command-hook.h"
-#include "log.h"
 #include "command-cdi.h"
-#include "config-load.h"
-#include "match.h"
+#include "command-hook.h"
 #include "command-plan.h"
-#include "util.h"
 #include "command-validate.h"
+#include "config-load.h"
+#include "log.h"
+#include "match.h"
+#include "util.h"
 
 enum command {
-        COMMAND_HOOK,
         COMMAND_VALIDATE,
         COMMAND_PLAN,
         COMMAND_CDI,
         COMMAND_LDCACHE,
+        COMMAND_HOOK, /* no command given */
 };
 
 struct args {
@@ -133,7 +133,130 @@ static int usage_error(const char *fmt, ...)
         return -EINVAL;
 }
 
-/* Returns 1 when the program should continue, 0 when it is done (help, version), or -EINVAL. */
+/* *s becomes a copy of value. */
+static int set_string(char **s, const char *value)
+{
+        char *copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        free(*s);
+        *s = copy;
+        return 0;
+}
+
+/*
+ * One option of getopt_long's, or an operand (c == 1): the command, or the text of the --symlink before
+ * it. Returns 1 to go on, 0 when the program is done (help, version), or -EINVAL, -ENOMEM.
+ */
+static int parse_option(int c, const char *arg, struct args *a, const char **command, bool *symlink_text)
+{
+        int r;
+
+        switch (c) {
+        case 1:
+                if (*symlink_text) {
+                        *symlink_text = false;
+                        return strv_extend(&a->symlinks, arg) < 0 ? -ENOMEM : 1;
+                }
+                if (*command)
+                        return usage_error("unexpected argument \"%s\"", arg);
+                *command = arg;
+                return 1;
+        case 'c':
+                return strv_extend(&a->config_dirs, arg) < 0 ? -ENOMEM : 1;
+        case 'l':
+                r = oih_log_level_from_string(arg);
+                if (r < 0)
+                        return usage_error("unknown log level \"%s\" (error, warning, info, debug)", arg);
+                a->log_level = r;
+                return 1;
+        case 't':
+                r = oih_log_target_from_string(arg);
+                if (r < 0)
+                        return usage_error("unknown log target \"%s\" (stderr, syslog)", arg);
+                a->log_target = r;
+                return 1;
+        case 'b':
+                return set_string(&a->bundle, arg) < 0 ? -ENOMEM : 1;
+        case 'm':
+                return set_string(&a->modules_dir, arg) < 0 ? -ENOMEM : 1;
+        case 'a':
+                if (oih_activation_from_string(arg, &a->activation) < 0)
+                        return usage_error("--activation \"%s\": give env, annotations or env,annotations",
+                                           arg);
+                a->activation_given = true;
+                return 1;
+        case 'j':
+                a->json = true;
+                return 1;
+        case 'v':
+                return set_string(&a->vendor, arg) < 0 ? -ENOMEM : 1;
+        case 'C':
+                if (!oih_cdi_version_ok(arg))
+                        return usage_error("--cdi-version \"%s\": give 0.5.0, 0.6.0, 0.7.0 or 0.8.0", arg);
+                return set_string(&a->cdi_version, arg) < 0 ? -ENOMEM : 1;
+        case 'f':
+                return strv_extend(&a->folders, arg) < 0 ? -ENOMEM : 1;
+        case 'L':
+                return strv_extend(&a->libraries, arg) < 0 ? -ENOMEM : 1;
+        case 's':
+                if (*symlink_text)
+                        return usage_error("--symlink %s: the link text is missing", arg);
+                *symlink_text = true;
+                return strv_extend(&a->symlinks, arg) < 0 ? -ENOMEM : 1;
+        case 'h':
+                help();
+                return 0;
+        case 'V':
+                printf("oci-injector-hook %s\n", OIH_VERSION);
+                return 0;
+        default:
+                fprintf(stderr, "oci-injector-hook: see 'oci-injector-hook --help'\n");
+                return -EINVAL;
+        }
+}
+
+static int parse_command(const char *name, enum command *ret)
+{
+        static const char *const names[] = {
+                [COMMAND_VALIDATE] = "validate", [COMMAND_PLAN] = "plan", [COMMAND_CDI] = "cdi",
+                [COMMAND_LDCACHE] = "ldcache",   [COMMAND_HOOK] = NULL, /* no command: hook mode, and the end
+                                                                           of the list */
+        };
+        _Static_assert(COMMAND_HOOK == ELEMENTSOF(names) - 1, "hook mode is the last command");
+
+        if (!name) {
+                *ret = COMMAND_HOOK;
+                return 0;
+        }
+        for (size_t i = 0; names[i]; i++)
+                if (streq(name, names[i])) {
+                        *ret = (enum command)i;
+                        return 0;
+                }
+        _cleanup_free_ char *known = strv_join(names, ", ");
+        if (!known)
+                return -ENOMEM;
+        return usage_error("unknown command \"%s\" (%s; none for hook mode)", name, known);
+}
+
+/* Each option is for the commands that use it: given to another, it is a mistake worth saying. */
+static int check_options_fit(const struct args *a)
+{
+        if ((a->vendor || a->cdi_version) && a->command != COMMAND_CDI)
+                return usage_error("%s is for the cdi command", a->vendor ? "--vendor" : "--cdi-version");
+        if ((a->folders || a->symlinks || a->libraries) && a->command != COMMAND_LDCACHE)
+                return usage_error("%s is for the ldcache command", a->folders    ? "--folder"
+                                                                    : a->symlinks ? "--symlink"
+                                                                                  : "--library");
+        if (a->activation_given && a->command != COMMAND_HOOK && a->command != COMMAND_PLAN)
+                return usage_error("--activation is for hook mode and the plan command");
+        if ((a->bundle || a->json) && a->command != COMMAND_PLAN)
+                return usage_error("%s is for the plan command", a->bundle ? "--bundle" : "--json");
+        return 0;
+}
+
+/* Returns 1 when the program should continue, 0 when it is done (help, version), or -EINVAL, -ENOMEM. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
         static const struct option options[] = {
@@ -159,145 +282,72 @@ static int parse_args(int argc, char **argv, struct args *a)
 
         /* A leading '-' returns operands in place (as option 1), whatever POSIXLY_CORRECT says. */
         while ((c = getopt_long(argc, argv, "-c:l:t:b:m:a:jhV", options, NULL)) >= 0) {
-                switch (c) {
-                case 1:
-                        if (symlink_text) {
-                                if (strv_extend(&a->symlinks, optarg) < 0)
-                                        return -ENOMEM;
-                                symlink_text = false;
-                                break;
-                        }
-                        if (command)
-                                return usage_error("unexpected argument \"%s\"", optarg);
-                        command = optarg;
-                        break;
-                case 'v':
-                        free(a->vendor);
-                        a->vendor = strdup(optarg);
-                        if (!a->vendor)
-                                return -ENOMEM;
-                        break;
-                case 'C':
-                        if (!oih_cdi_version_ok(optarg))
-                                return usage_error("--cdi-version \"%s\": give 0.5.0, 0.6.0, 0.7.0 or 0.8.0",
-                                                   optarg);
-                        free(a->cdi_version);
-                        a->cdi_version = strdup(optarg);
-                        if (!a->cdi_version)
-                                return -ENOMEM;
-                        break;
-                case 'f':
-                        if (strv_extend(&a->folders, optarg) < 0)
-                                return -ENOMEM;
-                        break;
-                case 'L':
-                        if (strv_extend(&a->libraries, optarg) < 0)
-                                return -ENOMEM;
-                        break;
-                case 's':
-                        if (symlink_text)
-                                return usage_error("--symlink %s: the link text is missing", optarg);
-                        if (strv_extend(&a->symlinks, optarg) < 0)
-                                return -ENOMEM;
-                        symlink_text = true;
-                        break;
-                case 'c':
-                        if (strv_extend(&a->config_dirs, optarg) < 0)
-                                return -ENOMEM;
-                        break;
-                case 'l':
-                        r = oih_log_level_from_string(optarg);
-                        if (r < 0)
-                                return usage_error("unknown log level \"%s\" (error, warning, info, debug)",
-                                                   optarg);
-                        a->log_level = r;
-                        break;
-                case 't':
-                        r = oih_log_target_from_string(optarg);
-                        if (r < 0)
-                                return usage_error("unknown log target \"%s\" (stderr, syslog)", optarg);
-                        a->log_target = r;
-                        break;
-                case 'b':
-                        free(a->bundle);
-                        a->bundle = strdup(optarg);
-                        if (!a->bundle)
-                                return -ENOMEM;
-                        break;
-                case 'm':
-                        free(a->modules_dir);
-                        a->modules_dir = strdup(optarg);
-                        if (!a->modules_dir)
-                                return -ENOMEM;
-                        break;
-                case 'j':
-                        a->json = true;
-                        break;
-                case 'a':
-                        if (oih_activation_from_string(optarg, &a->activation) < 0)
-                                return usage_error(
-                                        "--activation \"%s\": give env, annotations or env,annotations",
-                                        optarg);
-                        a->activation_given = true;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case 'V':
-                        printf("oci-injector-hook %s\n", OIH_VERSION);
-                        return 0;
-                default:
-                        fprintf(stderr, "oci-injector-hook: see 'oci-injector-hook --help'\n");
-                        return -EINVAL;
-                }
+                r = parse_option(c, optarg, a, &command, &symlink_text);
+                if (r <= 0)
+                        return r;
         }
 
-        if (!command)
-                a->command = COMMAND_HOOK;
-        else if (streq(command, "validate"))
-                a->command = COMMAND_VALIDATE;
-        else if (streq(command, "plan"))
-                a->command = COMMAND_PLAN;
-        else if (streq(command, "cdi"))
-                a->command = COMMAND_CDI;
-        else if (streq(command, "ldcache"))
-                a->command = COMMAND_LDCACHE;
-        else
-                return usage_error(
-                        "unknown command \"%s\" (validate, plan, cdi, ldcache; none for hook mode)",
-                        command);
+        r = parse_command(command, &a->command);
+        if (r < 0)
+                return r;
         if (symlink_text)
                 return usage_error("--symlink %s: the link text is missing",
                                    a->symlinks[strv_length(a->symlinks) - 1]);
-        if ((a->vendor || a->cdi_version) && a->command != COMMAND_CDI)
-                return usage_error("%s is for the cdi command", a->vendor ? "--vendor" : "--cdi-version");
-        if ((a->folders || a->symlinks || a->libraries) && a->command != COMMAND_LDCACHE)
-                return usage_error("%s is for the ldcache command", a->folders    ? "--folder"
-                                                                    : a->symlinks ? "--symlink"
-                                                                                  : "--library");
-
-        if (a->activation_given && a->command != COMMAND_HOOK && a->command != COMMAND_PLAN)
-                return usage_error("--activation is for hook mode and the plan command");
-        if ((a->bundle || a->json) && a->command != COMMAND_PLAN)
-                return usage_error("%s is for the plan command", a->bundle ? "--bundle" : "--json");
+        r = check_options_fit(a);
+        if (r < 0)
+                return r;
         return 1;
 }
 
-static int run_hook(const struct oih_options *options)
+/*
+ * OCI_INJECTOR_CONFIG_DIR of the hook's own environment, as one --config-dir when none was given. Returns
+ * 0, or the exit status.
+ */
+static int add_environment_config_dir(struct args *a, const char *env_config_dir)
+{
+        _cleanup_free_ char *dir = NULL;
+        const char *why = NULL;
+
+        if (!env_config_dir || a->config_dirs)
+                return 0;
+        int r = path_normalize(env_config_dir, &dir, &why);
+        if (r == -ENOMEM || (r >= 0 && strv_consume(&a->config_dirs, TAKE_PTR(dir)) < 0))
+                return EXIT_FAILURE;
+        if (r < 0) {
+                /* Its value is not shown: no environment value goes into a log line. */
+                usage_error(
+                        CONFIG_DIR_VARIABLE
+                        " in the hook's environment %s; give the config folder as an absolute path, or leave it unset",
+                        why);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+/*
+ * The container's OCI state on stdin, for the commands that take it (hook mode, ldcache, and plan without
+ * --bundle): read here, once. Returns 0 with *ret set (NULL for the other commands), or the exit status.
+ */
+static int read_state(const struct args *a, struct oih_state **ret)
 {
         _cleanup_error_ oih_error *err = NULL;
-        _cleanup_(oih_state_freep) struct oih_state *state = NULL;
 
-        if (oih_state_read(STDIN_FILENO, &state, &err) < 0) {
+        *ret = NULL;
+        if (a->command == COMMAND_VALIDATE || a->command == COMMAND_CDI ||
+            (a->command == COMMAND_PLAN && a->bundle))
+                return 0;
+        if (a->command == COMMAND_PLAN && isatty(STDIN_FILENO)) {
+                log_error("plan: give --bundle DIR, or the container's OCI state on stdin");
+                return EXIT_USAGE;
+        }
+        if (oih_state_read(STDIN_FILENO, ret, &err) < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
-        oih_log_set_container(state->id);
-        if (oih_command_hook(options, state, &err) < 0) {
-                log_error("%s", oih_error_message(err));
-                return EXIT_FAILURE;
-        }
-        return EXIT_SUCCESS;
+        /* Hook mode and ldcache serve one container: each of their lines names it. */
+        if (a->command != COMMAND_PLAN)
+                oih_log_set_container((*ret)->id);
+        return 0;
 }
 
 static int run_validate(char *const *dirs, const char *modules_dir)
@@ -328,39 +378,31 @@ static int run_cdi(char *const *dirs, const char *vendor, const char *version)
         return r > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static int run_ldcache(char *const *folders, char *const *symlinks, char *const *libraries)
+/* The commands that take the state, with it; the error object's line, printed once. */
+static int run_with_state(const struct args *a, char *const *dirs, const struct oih_state *state)
 {
         _cleanup_error_ oih_error *err = NULL;
-        _cleanup_(oih_state_freep) struct oih_state *state = NULL;
+        int r;
 
-        if (oih_state_read(STDIN_FILENO, &state, &err) < 0) {
-                log_error("%s", oih_error_message(err));
-                return EXIT_FAILURE;
+        switch (a->command) {
+        case COMMAND_PLAN:
+                r = oih_command_plan(dirs, state, a->bundle, a->activation, a->json, stdout, &err);
+                break;
+        case COMMAND_LDCACHE:
+                r = oih_command_ldcache(state, a->folders, a->symlinks, a->libraries, &err);
+                break;
+        case COMMAND_HOOK:
+                r = oih_command_hook(&(struct oih_options){ .config_dirs = dirs,
+                                                            .modules_dir = a->modules_dir,
+                                                            .activation = a->activation },
+                                     state, &err);
+                break;
+        case COMMAND_VALIDATE:
+        case COMMAND_CDI:
+                r = -EINVAL; /* taken by main() */
+                break;
         }
-        oih_log_set_container(state->id);
-        if (oih_command_ldcache(state, folders, symlinks, libraries, &err) < 0) {
-                log_error("%s", oih_error_message(err));
-                return EXIT_FAILURE;
-        }
-        return EXIT_SUCCESS;
-}
-
-static int run_plan(char *const *dirs, const char *bundle, unsigned activation, bool json)
-{
-        _cleanup_error_ oih_error *err = NULL;
-        _cleanup_(oih_state_freep) struct oih_state *state = NULL;
-
-        if (!bundle) {
-                if (isatty(STDIN_FILENO)) {
-                        log_error("plan: give --bundle DIR, or the container's OCI state on stdin");
-                        return EXIT_USAGE;
-                }
-                if (oih_state_read(STDIN_FILENO, &state, &err) < 0) {
-                        log_error("%s", oih_error_message(err));
-                        return EXIT_FAILURE;
-                }
-        }
-        if (oih_command_plan(dirs, state, bundle, activation, json, stdout, &err) < 0) {
+        if (r < 0) {
                 log_error("%s", oih_error_message(err));
                 return EXIT_FAILURE;
         }
@@ -373,6 +415,7 @@ int main(int argc, char **argv)
                           .log_target = OIH_LOG_STDERR,
                           .activation = OIH_ACTIVATION_DEFAULT };
         _cleanup_free_ char *env_config_dir = NULL;
+        _cleanup_state_ struct oih_state *state = NULL;
         int r;
 
         /* OCI_INJECTOR_CONFIG_DIR chose the Go hook's config folder, and registrations set it in their
@@ -389,44 +432,32 @@ int main(int argc, char **argv)
                 args_done(&a);
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         }
-        if (env_config_dir && !a.config_dirs) {
-                _cleanup_free_ char *dir = NULL;
-                const char *why = NULL;
-                r = path_normalize(env_config_dir, &dir, &why);
-                if (r == -ENOMEM || (r >= 0 && strv_consume(&a.config_dirs, TAKE_PTR(dir)) < 0)) {
-                        args_done(&a);
-                        return EXIT_FAILURE;
-                }
-                if (r < 0) {
-                        /* Its value is not shown: no environment value goes into a log line. */
-                        usage_error(
-                                CONFIG_DIR_VARIABLE
-                                " in the hook's environment %s; give the config folder as an absolute path, or leave it unset",
-                                why);
-                        args_done(&a);
-                        return EXIT_USAGE;
-                }
+        r = add_environment_config_dir(&a, env_config_dir);
+        if (r != 0) {
+                args_done(&a);
+                return r;
         }
 
         oih_log_setup(a.log_level, a.log_target);
         char *const *dirs = a.config_dirs ?: oih_default_config_dirs;
 
+        r = read_state(&a, &state);
+        if (r != 0) {
+                args_done(&a);
+                return r;
+        }
         switch (a.command) {
         case COMMAND_VALIDATE:
                 r = run_validate(dirs, a.modules_dir);
                 break;
-        case COMMAND_PLAN:
-                r = run_plan(dirs, a.bundle, a.activation, a.json);
-                break;
         case COMMAND_CDI:
                 r = run_cdi(dirs, a.vendor, a.cdi_version);
                 break;
+        case COMMAND_PLAN:
         case COMMAND_LDCACHE:
-                r = run_ldcache(a.folders, a.symlinks, a.libraries);
+        case COMMAND_HOOK:
+                r = run_with_state(&a, dirs, state);
                 break;
-        default:
-                r = run_hook(&(struct oih_options){
-                        .config_dirs = dirs, .modules_dir = a.modules_dir, .activation = a.activation });
         }
 
         args_done(&a);

@@ -15,7 +15,7 @@ packages=(
     zlib1g
     # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
     uidmap
-    # fuzzing and sanitizers (issue 6), benchmarks
+    # fuzzing (libFuzzer) and sanitizers, valgrind, benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
     # man pages; the JSON Schema of the config format, checked in the tests
     scdoc python3-jsonschema

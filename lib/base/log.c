@@ -24,10 +24,7 @@ void oih_log_set_container(const char *id)
 
         /* The id comes from the runtime's state; keep it short and printable. */
         for (; id && id[i] && i < sizeof(log_container) - 1; i++) {
-                char c = id[i];
-                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                          c == '-' || c == '_' || c == '.';
-                log_container[i] = ok ? c : '?';
+                log_container[i] = ascii_is_name_char(id[i], "-_.") ? id[i] : '?';
         }
         log_container[i] = 0;
 }

@@ -23,7 +23,8 @@ static int next_line(const char **p, uint32_t *inside, uint32_t *outside, uint32
         return 3;
 }
 
-bool oih_id_map_is_initial(const char *text)
+/* True when a uid_map or gid_map text is the initial namespace's: one line "0 0 4294967295". */
+static bool id_map_is_initial(const char *text)
 {
         const char *p = text;
         uint32_t inside, outside, count;
@@ -55,7 +56,7 @@ bool oih_userns_self_initial(void)
 
         if (fd < 0 || read_full_fd(fd, 64 * 1024, &text, &len) < 0)
                 return true;
-        return oih_id_map_is_initial(text);
+        return id_map_is_initial(text);
 }
 
 uint32_t oih_overflow_uid(void)

@@ -11,9 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* True when a uid_map or gid_map text is the initial namespace's: one line "0 0 4294967295". */
-bool oih_id_map_is_initial(const char *text);
-
 /*
  * The id that `inside` maps to outside the namespace a map text describes (outside is the namespace of
  * whoever read the map, or the parent when the reader is inside it). -ERANGE when it is not mapped.
@@ -24,5 +21,6 @@ int oih_id_map_outside(const char *text, uint32_t inside, uint32_t *ret);
  * a kernel without user namespaces has only that one. */
 bool oih_userns_self_initial(void);
 
-/* The uid that owners a user namespace does not map show as there (/proc/sys/kernel/overflowuid). */
+/* The uid that owners a user namespace does not map show as there (/proc/sys/kernel/overflowuid; the
+ * kernel's default, 65534, when that cannot be read). */
 uint32_t oih_overflow_uid(void);

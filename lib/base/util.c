@@ -167,6 +167,34 @@ bool string_is_glob(const char *s)
         return strpbrk(s, "*?[") != NULL;
 }
 
+bool string_is_name(const char *s, const char *extra)
+{
+        if (isempty(s))
+                return false;
+        for (; *s; s++)
+                if (!ascii_is_name_char(*s, extra))
+                        return false;
+        return true;
+}
+
+char *strv_join(const char *const *l, const char *sep)
+{
+        size_t len = 1, ls = strlen(sep);
+        for (const char *const *s = l; *s; s++)
+                len += strlen(*s) + (s == l ? 0 : ls);
+
+        char *out = malloc(len), *o = out;
+        if (!out)
+                return NULL;
+        for (const char *const *s = l; *s; s++) {
+                if (s != l)
+                        o = mempcpy(o, sep, ls);
+                o = mempcpy(o, *s, strlen(*s));
+        }
+        *o = 0;
+        return out;
+}
+
 int parse_uint32(const char *s, uint32_t *ret)
 {
         if (isempty(s) || *s < '0' || *s > '9')
@@ -292,17 +320,6 @@ char *string_printable(const char *s)
         }
         *o = 0;
         return out;
-}
-
-bool string_is_printable(const char *s)
-{
-        for (const unsigned char *p = (const unsigned char *)s; *p;) {
-                size_t n = printable_len(p);
-                if (n == 0)
-                        return false;
-                p += n;
-        }
-        return true;
 }
 
 void fputs_printable(const char *s, FILE *out)

@@ -47,6 +47,33 @@ const char *path_basename(const char *p);
 /* True when the string has a character that glob(3) treats as special. */
 bool string_is_glob(const char *s);
 
+/* ASCII only, whatever the locale: names that other programs check (the kernel, CDI) are ASCII. */
+static inline bool ascii_is_letter(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool ascii_is_alnum(char c)
+{
+        return ascii_is_letter(c) || (c >= '0' && c <= '9');
+}
+
+/* An ASCII letter or digit, or one of the characters of `extra` (never NUL). */
+static inline bool ascii_is_name_char(char c, const char *extra)
+{
+        return ascii_is_alnum(c) || (c != 0 && strchr(extra, c));
+}
+
+/*
+ * True when s is not empty and every character is an ASCII letter, a digit or one of `extra`: the one
+ * check of a name's characters (kernel module names, CDI names, the container id in log lines). Rules on
+ * the first and last character are the caller's.
+ */
+bool string_is_name(const char *s, const char *extra);
+
+/* The strings of a NULL-terminated table joined with `sep`, as a new string: "a, b, c". */
+char *strv_join(const char *const *l, const char *sep);
+
 /* Parses a decimal unsigned 32-bit number with nothing after it. */
 int parse_uint32(const char *s, uint32_t *ret);
 
@@ -66,5 +93,4 @@ int readlink_malloc(const char *path, char **ret);
  * printable UTF-8 stays as it is. The one rule for every place that prints such text.
  */
 char *string_printable(const char *s);
-bool string_is_printable(const char *s);
 void fputs_printable(const char *s, FILE *out);

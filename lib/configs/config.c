@@ -47,15 +47,15 @@ static void problem(struct parser *p, const char *fmt, ...)
 /*
  * A key the parser does not know: hook mode ignores it (people write "comment"; the Go hook's viper
  * ignored every key it did not know) and says so in one line, validate lists it as a problem. `where`
- * is "" at the top level or "binaries[0]", `known` the keys the parser knows there.
+ * is "" at the top level or "binaries[0]", `known` the table of the keys the parser knows there.
  */
-static void unknown_key(struct parser *p, const char *where, const char *key, const char *known)
+static void unknown_key(struct parser *p, const char *where, const char *key, const char *const *known)
 {
-        _cleanup_free_ char *raw_line = NULL, *raw_name = NULL;
+        _cleanup_free_ char *raw_line = NULL, *raw_name = NULL, *known_text = strv_join(known, ", ");
         char *line = NULL, *name = NULL;
 
-        if (asprintf(&raw_line, "%s%sunknown key \"%s\" (known: %s)", where, *where ? ": " : "", key,
-                     known) < 0)
+        if (!known_text || asprintf(&raw_line, "%s%sunknown key \"%s\" (known: %s)", where,
+                                    *where ? ": " : "", key, known_text) < 0)
                 raw_line = NULL;
         if (asprintf(&raw_name, "%s%s%s", where, *where ? "." : "", key) < 0)
                 raw_name = NULL;
@@ -87,6 +87,22 @@ static bool key_is(const char *key, const char *name)
 {
         return strcasecmp(key, name) == 0;
 }
+
+/* True when `key` is one of a NULL-terminated table of keys. */
+static bool key_in(const char *key, const char *const *known)
+{
+        for (; *known; known++)
+                if (key_is(key, *known))
+                        return true;
+        return false;
+}
+
+/* The keys of the objects inside the lists, each table what the parser reads and what messages list. */
+static const char *const path_entry_keys[] = { "path", "container_path", "optional", NULL };
+static const char *const device_entry_keys[] = {
+        "path", "container_path", "optional", "major", "minor", NULL
+};
+static const char *const mount_entry_keys[] = { "source", "destination", "options", "optional", NULL };
 
 /* The member `name` of object o, whatever the case of its key; the last one when given twice. */
 static const oih_json *member(const oih_json *o, const char *name)
@@ -142,24 +158,28 @@ static void parse_activation(struct parser *p, const oih_json *v, const char *ke
                 ret->value = dup_or_oom(p, eq + 1);
 }
 
-static void parse_string(struct parser *p, const oih_json *v, const char *key, char **ret)
+static void parse_description(struct parser *p, const oih_json *v)
 {
         const char *s = oih_json_string(v);
+
+        free(p->c->description);
+        p->c->description = NULL;
         if (!s)
-                problem(p, "%s: expected a string, got %s", key, oih_json_type_name(v));
+                problem(p, "description: expected a string, got %s", oih_json_type_name(v));
         else
-                *ret = dup_or_oom(p, s);
+                p->c->description = dup_or_oom(p, s);
 }
 
-static bool module_name_ok(const char *s)
+static void parse_inject(struct parser *p, const oih_json *v)
 {
-        if (isempty(s))
-                return false;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || *s == '-'))
-                        return false;
-        return true;
+        const char *s = oih_json_string(v);
+
+        if (streq_ptr(s, "bind"))
+                p->c->inject = OIH_INJECT_BIND;
+        else if (streq_ptr(s, "copy"))
+                p->c->inject = OIH_INJECT_COPY;
+        else
+                problem(p, "inject: expected \"bind\" or \"copy\"");
 }
 
 /*
@@ -193,7 +213,7 @@ static void parse_modules(struct parser *p, const oih_json *v)
                 if (!m)
                         problem(p, "modules[%zu]: expected a module name, got %s", i,
                                 oih_json_type_name(list_at(v, i)));
-                else if (!module_name_ok(m))
+                else if (!string_is_name(m, OIH_MODULE_NAME_CHARS))
                         problem(p,
                                 "modules[%zu]: \"%s\" is not a module name (letters, digits, '_' and '-')",
                                 i, m);
@@ -216,23 +236,40 @@ static char *entry_path(struct parser *p, const char *s, const char *what)
         return n;
 }
 
+/* One option of a mounts entry; `what` names it in messages ("mounts[0].options[1]"). */
+static void parse_mount_option(struct parser *p, const char *o, const char *what, unsigned *flags)
+{
+        int r = oih_mount_option_apply(o, flags);
+        if (r == -EPERM)
+                problem(p,
+                        "%s: \"%s\" would let mounts propagate between the container and the host; leave it out",
+                        what, o);
+        else if (r < 0) {
+                _cleanup_free_ char *known = oih_mount_options_known();
+                if (!known)
+                        p->oom = true;
+                else
+                        problem(p, "%s: \"%s\" is not a known option (%s)", what, o, known);
+        }
+}
+
 static void parse_mount_options(struct parser *p, const oih_json *v, const char *where, unsigned *flags)
 {
-        const char *why = NULL;
+        char what[96];
 
         if (oih_json_type_of(v) == OIH_JSON_STRING) {
                 /* "ro,nosuid" as mount(8) writes it; "" is no option, as [] is. */
                 const char *text = oih_json_string(v);
                 _cleanup_free_ char *copy = dup_or_oom(p, text);
                 char *rest = copy && *copy ? copy : NULL;
+                snprintf(what, sizeof(what), "%s.options", where);
                 while (rest) {
                         char *o = strsep(&rest, ",");
                         if (!*o) {
-                                problem(p, "%s.options: an empty option in \"%s\"", where, text);
+                                problem(p, "%s: an empty option in \"%s\"", what, text);
                                 break;
                         }
-                        if (oih_mount_option_apply(o, flags, &why) < 0)
-                                problem(p, "%s.options: \"%s\" %s", where, o, why);
+                        parse_mount_option(p, o, what, flags);
                 }
                 return;
         }
@@ -244,10 +281,11 @@ static void parse_mount_options(struct parser *p, const oih_json *v, const char 
         /* ["ro", "nosuid"] as the OCI runtime spec writes it. */
         for (size_t i = 0; i < oih_json_length(v); i++) {
                 const char *o = oih_json_string(oih_json_array_at(v, i));
+                snprintf(what, sizeof(what), "%s.options[%zu]", where, i);
                 if (!o)
-                        problem(p, "%s.options[%zu]: expected a string", where, i);
-                else if (oih_mount_option_apply(o, flags, &why) < 0)
-                        problem(p, "%s.options[%zu]: \"%s\" %s", where, i, o, why);
+                        problem(p, "%s: expected a string", what);
+                else
+                        parse_mount_option(p, o, what, flags);
         }
 }
 
@@ -295,59 +333,50 @@ static void parse_bare_name(struct parser *p, enum oih_kind kind, const char *na
         e->bare = true;
 }
 
-/* One entry of a path list: a string, or {"path", "container_path", "optional"}. */
-static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, const oih_json *v,
-                             struct oih_entry *e)
+/* The object form of a path entry, {"path", "container_path", "optional"} (devices: "major", "minor"):
+ * the two paths as written, pointing into v. */
+static void parse_path_object(struct parser *p, enum oih_kind kind, const oih_json *v, const char *where,
+                              struct oih_entry *e, const char **ret_path, const char **ret_container_path)
 {
-        char where[64];
-        const char *path = NULL, *container_path = NULL;
+        const char *const *known = kind == OIH_KIND_DEVICE ? device_entry_keys : path_entry_keys;
 
-        snprintf(where, sizeof(where), "%s[%zu]", oih_kind_key(kind), i);
-
-        if (oih_json_type_of(v) == OIH_JSON_STRING)
-                path = oih_json_string(v);
-        else if (oih_json_type_of(v) == OIH_JSON_OBJECT) {
-                check_duplicate_keys(p, v, where);
-                for (size_t k = 0; k < oih_json_length(v); k++) {
-                        const char *key = oih_json_object_key_at(v, k);
-                        const oih_json *val = oih_json_object_value_at(v, k);
-                        if (key_is(key, "path") || key_is(key, "container_path")) {
-                                const char *name = key_is(key, "path") ? "path" : "container_path";
-                                if (!oih_json_string(val))
-                                        problem(p, "%s.%s: expected a string, got %s", where, name,
-                                                oih_json_type_name(val));
-                                else if (key_is(key, "path"))
-                                        path = oih_json_string(val);
-                                else
-                                        container_path = oih_json_string(val);
-                        } else if (kind == OIH_KIND_DEVICE &&
-                                   (key_is(key, "major") || key_is(key, "minor"))) {
-                                const char *name = key_is(key, "major") ? "major" : "minor";
-                                int64_t number;
-                                if (!oih_json_integer(val, &number) || number < 0 || number > UINT32_MAX)
-                                        problem(p, "%s.%s: expected a device number from 0 to %u", where,
-                                                name, UINT32_MAX);
-                                else if (key_is(key, "major"))
-                                        e->major = number;
-                                else
-                                        e->minor = number;
-                        } else if (!key_is(key, "optional"))
-                                unknown_key(p, where, key,
-                                            kind == OIH_KIND_DEVICE
-                                                    ? "path, container_path, optional, major, minor"
-                                                    : "path, container_path, optional");
+        check_duplicate_keys(p, v, where);
+        for (size_t k = 0; k < oih_json_length(v); k++) {
+                const char *key = oih_json_object_key_at(v, k);
+                const oih_json *val = oih_json_object_value_at(v, k);
+                if (!key_in(key, known))
+                        unknown_key(p, where, key, known);
+                else if (key_is(key, "path") || key_is(key, "container_path")) {
+                        const char *name = key_is(key, "path") ? "path" : "container_path";
+                        if (!oih_json_string(val))
+                                problem(p, "%s.%s: expected a string, got %s", where, name,
+                                        oih_json_type_name(val));
+                        else if (key_is(key, "path"))
+                                *ret_path = oih_json_string(val);
+                        else
+                                *ret_container_path = oih_json_string(val);
+                } else if (key_is(key, "major") || key_is(key, "minor")) {
+                        const char *name = key_is(key, "major") ? "major" : "minor";
+                        int64_t number;
+                        if (!oih_json_integer(val, &number) || number < 0 || number > UINT32_MAX)
+                                problem(p, "%s.%s: expected a device number from 0 to %u", where, name,
+                                        UINT32_MAX);
+                        else if (key_is(key, "major"))
+                                e->major = number;
+                        else
+                                e->minor = number;
                 }
-                e->optional = optional_flag(p, member(v, "optional"), where);
-                if (!path && !member(v, "path"))
-                        problem(p, "%s: \"path\" is missing", where);
-        } else {
-                problem(p, "%s: expected a path or an object with \"path\", got %s", where,
-                        oih_json_type_name(v));
-                return;
+                /* "optional" is read below, as the last one given. */
         }
-        if (!path)
-                return;
+        e->optional = optional_flag(p, member(v, "optional"), where);
+        if (!*ret_path && !member(v, "path"))
+                problem(p, "%s: \"path\" is missing", where);
+}
 
+/* The entry's host path (a path, a glob or a bare name) and container path, checked. */
+static void set_entry_paths(struct parser *p, enum oih_kind kind, const char *path,
+                            const char *container_path, const char *where, struct oih_entry *e)
+{
         /* A bare device name, as Solarflare's configs write "onload" for /dev/onload. */
         _cleanup_free_ char *dev_path = NULL;
         if (kind == OIH_KIND_DEVICE && *path && !strchr(path, '/')) {
@@ -381,6 +410,28 @@ static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, con
                                 ? "%s: \"/\" is the container's root, which is there already; name the folder to create"
                                 : "%s: cannot inject the host's root \"/\"",
                         where);
+}
+
+/* One entry of a path list: a string, or an object (parse_path_object()). */
+static void parse_path_entry(struct parser *p, enum oih_kind kind, size_t i, const oih_json *v,
+                             struct oih_entry *e)
+{
+        char where[64];
+        const char *path = NULL, *container_path = NULL;
+
+        snprintf(where, sizeof(where), "%s[%zu]", oih_kind_key(kind), i);
+
+        if (oih_json_type_of(v) == OIH_JSON_STRING)
+                path = oih_json_string(v);
+        else if (oih_json_type_of(v) == OIH_JSON_OBJECT)
+                parse_path_object(p, kind, v, where, e, &path, &container_path);
+        else {
+                problem(p, "%s: expected a path or an object with \"path\", got %s", where,
+                        oih_json_type_name(v));
+                return;
+        }
+        if (path)
+                set_entry_paths(p, kind, path, container_path, where, e);
 }
 
 /* One entry of "mounts": {"source", "destination", "options", "optional"}. */
@@ -420,8 +471,8 @@ static void parse_mount_entry(struct parser *p, size_t i, const oih_json *v, str
                         }
                 } else if (key_is(key, "options"))
                         parse_mount_options(p, val, where, &e->mount_flags);
-                else if (!key_is(key, "optional"))
-                        unknown_key(p, where, key, "source, destination, options, optional");
+                else if (!key_in(key, mount_entry_keys))
+                        unknown_key(p, where, key, mount_entry_keys);
         }
         e->optional = optional_flag(p, member(v, "optional"), where);
 
@@ -464,6 +515,44 @@ static void parse_entries(struct parser *p, enum oih_kind kind, const oih_json *
         }
 }
 
+/* The top-level keys besides the lists of entries (oih_kind_key()), in the order messages list them. */
+static const struct {
+        const char *key;
+        void (*parse)(struct parser *p, const oih_json *v); /* NULL: read before the others */
+} top_keys[] = {
+        { "description", parse_description }, { "activation_flag", NULL }, { "activation_annotation", NULL },
+        { "modules", parse_modules },         { "inject", parse_inject },
+};
+
+static void top_level_unknown_key(struct parser *p, const char *key)
+{
+        const char *known[ELEMENTSOF(top_keys) + _OIH_KIND_MAX + 1];
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(top_keys); i++)
+                known[n++] = top_keys[i].key;
+        for (enum oih_kind kind = 0; kind < _OIH_KIND_MAX; kind++)
+                known[n++] = oih_kind_key(kind);
+        known[n] = NULL;
+        unknown_key(p, "", key, known);
+}
+
+static void parse_top_level_key(struct parser *p, const char *key, const oih_json *v)
+{
+        for (size_t i = 0; i < ELEMENTSOF(top_keys); i++)
+                if (key_is(key, top_keys[i].key)) {
+                        if (top_keys[i].parse)
+                                top_keys[i].parse(p, v);
+                        return;
+                }
+        for (enum oih_kind kind = 0; kind < _OIH_KIND_MAX; kind++)
+                if (key_is(key, oih_kind_key(kind))) {
+                        parse_entries(p, kind, v);
+                        return;
+                }
+        top_level_unknown_key(p, key);
+}
+
 static void parse_document(struct parser *p, const oih_json *root)
 {
         struct oih_config *c = p->c;
@@ -481,43 +570,8 @@ static void parse_document(struct parser *p, const oih_json *root)
         if ((v = member(root, "activation_annotation")))
                 parse_activation(p, v, "activation_annotation", &c->annotation);
 
-        for (size_t i = 0; i < oih_json_length(root); i++) {
-                const char *key = oih_json_object_key_at(root, i);
-                const oih_json *val = oih_json_object_value_at(root, i);
-                enum oih_kind kind;
-
-                if (key_is(key, "activation_flag") || key_is(key, "activation_annotation"))
-                        continue;
-                if (key_is(key, "description")) {
-                        free(c->description);
-                        c->description = NULL;
-                        parse_string(p, val, "description", &c->description);
-                        continue;
-                }
-                if (key_is(key, "modules")) {
-                        parse_modules(p, val);
-                        continue;
-                }
-                if (key_is(key, "inject")) {
-                        const char *s = oih_json_string(val);
-                        if (streq_ptr(s, "bind"))
-                                c->inject = OIH_INJECT_BIND;
-                        else if (streq_ptr(s, "copy"))
-                                c->inject = OIH_INJECT_COPY;
-                        else
-                                problem(p, "inject: expected \"bind\" or \"copy\"");
-                        continue;
-                }
-                for (kind = 0; kind < _OIH_KIND_MAX; kind++)
-                        if (key_is(key, oih_kind_key(kind)))
-                                break;
-                if (kind < _OIH_KIND_MAX)
-                        parse_entries(p, kind, val);
-                else
-                        unknown_key(
-                                p, "", key,
-                                "description, activation_flag, activation_annotation, modules, inject, devices, binaries, libraries, directories, miscellaneous, mounts");
-        }
+        for (size_t i = 0; i < oih_json_length(root); i++)
+                parse_top_level_key(p, oih_json_object_key_at(root, i), oih_json_object_value_at(root, i));
 
         if (!c->flag.name && !c->annotation.name && !member(root, "activation_flag") &&
             !member(root, "activation_annotation"))

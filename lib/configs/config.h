@@ -31,6 +31,9 @@ enum oih_kind {
         _OIH_KIND_MAX,
 };
 
+/* What a kernel module name in "modules" may hold besides ASCII letters and digits. */
+#define OIH_MODULE_NAME_CHARS "_-"
+
 /* The config key that lists entries of this kind ("devices", ...). */
 const char *oih_kind_key(enum oih_kind kind);
 

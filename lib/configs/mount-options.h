@@ -24,8 +24,12 @@ enum {
 /* Binaries and libraries: read-only, nosuid, nodev; exec is kept (a library is mapped executable). */
 #define OIH_MOUNT_FILE_DEFAULTS (OIH_MOUNT_RDONLY | OIH_MOUNT_NOSUID | OIH_MOUNT_NODEV)
 
-/* Applies one option to *flags. Returns 0, or -EINVAL with *ret_why set for an unknown or refused one. */
-int oih_mount_option_apply(const char *option, unsigned *flags, const char **ret_why);
+/* Applies one option to *flags. Returns 0; -EPERM for an option that would let mounts propagate
+ * between the container and the host ("shared"), which is refused; -EINVAL for an unknown one. */
+int oih_mount_option_apply(const char *option, unsigned *flags);
+
+/* The options oih_mount_option_apply() takes, "ro, rw, ...", for messages; a new string. */
+char *oih_mount_options_known(void);
 
 /* "ro,nosuid,nodev" and so on ("rbind" last when recursive), for the plan's output; a new string. */
 char *oih_mount_flags_to_string(unsigned flags);

@@ -229,9 +229,105 @@ int oih_bpf_devices_query(int cgroup_fd, uint32_t *ret_direct, uint32_t *ret_eff
         return 0;
 }
 
+/* A program the hook replaced: the runtime's, and the extended one now attached in its place. */
 struct replaced {
         int old_fd, new_fd;
 };
+
+static void replaced_close(struct replaced *r, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                safe_close(r[i].old_fd);
+                safe_close(r[i].new_fd);
+        }
+}
+
+/* Puts the runtime's programs back, the last replaced first. */
+static void replaced_undo(int cgroup_fd, struct replaced *r, size_t n, uint32_t flags)
+{
+        for (size_t i = n; i > 0; i--) {
+                int k = attach(cgroup_fd, r[i - 1].old_fd, r[i - 1].new_fd, flags);
+                if (k < 0)
+                        log_warning("cannot put the runtime's device program back: %s, ignoring",
+                                    strerror(-k));
+        }
+        replaced_close(r, n);
+}
+
+/* Reads back program `id` (open as old_fd) as the kernel runs it, or says why it cannot. */
+static int read_program(int old_fd, uint32_t id, struct bpf_insn **ret, size_t *ret_n, oih_error **err)
+{
+        const char *why = NULL;
+        int r = program_instructions(old_fd, ret, ret_n, &why);
+        if (r < 0 && why)
+                return oih_error_set(
+                        err, -r,
+                        "the runtime's device program %u cannot be read back: %s, so the hook cannot rebuild it with the devices added",
+                        id, why);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "cannot read the runtime's device program %u", id);
+        return 0;
+}
+
+/* Loads prefix + old as one program; the verifier's first line goes into the message when it refuses. */
+static int load_extended(const struct bpf_insn *prefix, size_t plen, const struct bpf_insn *old,
+                         size_t n_old, oih_error **err)
+{
+        enum { LOG_SIZE = 16384 };
+        _cleanup_free_ struct bpf_insn *combined = calloc(plen + n_old, sizeof(*combined));
+        _cleanup_free_ char *log = malloc(LOG_SIZE);
+        if (!combined || !log)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        memcpy(combined, prefix, plen * sizeof(*prefix));
+        memcpy(combined + plen, old, n_old * sizeof(*old));
+
+        int fd = load_program(combined, plen + n_old, log, LOG_SIZE);
+        if (fd < 0) {
+                log[strcspn(log, "\n")] = 0;
+                return oih_error_set(err, -fd, "the kernel refused the extended device program: %s%s%s",
+                                     strerror(-fd), *log ? ": " : "", log);
+        }
+        return fd;
+}
+
+/*
+ * Replaces the runtime's program `id` with the prefix followed by its instructions. Returns 1 with both
+ * programs' fds in *ret, 0 when the program starts with this prefix already, or a negative errno.
+ */
+static int extend_program(int cgroup_fd, uint32_t id, uint32_t flags, const struct bpf_insn *prefix,
+                          size_t plen, struct replaced *ret, oih_error **err)
+{
+        _cleanup_free_ struct bpf_insn *old = NULL;
+        union bpf_attr g = { .prog_id = id };
+        size_t n_old = 0;
+
+        _cleanup_close_ int old_fd = bpf(BPF_PROG_GET_FD_BY_ID, &g);
+        if (old_fd < 0)
+                return oih_error_set_errno(err, errno,
+                                           "cannot open device program %u of the container's cgroup", id);
+        int r = read_program(old_fd, id, &old, &n_old, err);
+        if (r < 0)
+                return r;
+        if (n_old >= plen && memcmp(old, prefix, plen * sizeof(*prefix)) == 0) {
+                log_debug("device program %u allows the injected devices already", id);
+                return 0;
+        }
+        if (!reloadable(old, n_old))
+                return oih_error_set(
+                        err, ENOTSUP,
+                        "the runtime's device program %u on the container's cgroup calls helpers or uses maps, so it cannot be extended; allow the devices in the container's spec (linux.resources.devices) instead",
+                        id);
+
+        _cleanup_close_ int new_fd = load_extended(prefix, plen, old, n_old, err);
+        if (new_fd < 0)
+                return new_fd;
+        r = attach(cgroup_fd, new_fd, old_fd, flags);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "cannot attach the extended device program");
+        log_debug("device program %u replaced by one that also allows the injected devices", id);
+        *ret = (struct replaced){ .old_fd = TAKE_FD(old_fd), .new_fd = TAKE_FD(new_fd) };
+        return 1;
+}
 
 int oih_bpf_devices_allow(int cgroup_fd, const struct oih_device_rule *rules, size_t n, size_t *ret_extended,
                           oih_error **err)
@@ -243,7 +339,6 @@ int oih_bpf_devices_allow(int cgroup_fd, const struct oih_device_rule *rules, si
                                         .prog_cnt = MAX_PROGRAMS } };
         struct replaced done[MAX_PROGRAMS];
         size_t n_done = 0;
-        int r = 0;
 
         if (bpf(BPF_PROG_QUERY, &q) < 0)
                 return oih_error_set_errno(err, errno,
@@ -256,91 +351,16 @@ int oih_bpf_devices_allow(int cgroup_fd, const struct oih_device_rule *rules, si
                 return oih_error_set(err, ENOMEM, "out of memory");
         build_prefix(rules, n, prefix);
 
+        /* Every program, or none: a failure puts back the ones replaced before it. */
         for (uint32_t i = 0; i < count; i++) {
-                _cleanup_free_ struct bpf_insn *old = NULL, *combined = NULL;
-                _cleanup_free_ char *log = NULL;
-                union bpf_attr g = { .prog_id = ids[i] };
-                size_t n_old = 0;
-
-                int old_fd = bpf(BPF_PROG_GET_FD_BY_ID, &g);
-                if (old_fd < 0) {
-                        r = oih_error_set_errno(err, errno,
-                                                "cannot open device program %u of the container's cgroup",
-                                                ids[i]);
-                        goto undo;
-                }
-                const char *why = NULL;
-                r = program_instructions(old_fd, &old, &n_old, &why);
+                int r = extend_program(cgroup_fd, ids[i], flags, prefix, plen, &done[n_done], err);
                 if (r < 0) {
-                        safe_close(old_fd);
-                        if (why)
-                                r = oih_error_set(
-                                        err, -r,
-                                        "the runtime's device program %u cannot be read back: %s, so the hook cannot rebuild it with the devices added",
-                                        ids[i], why);
-                        else
-                                r = oih_error_set_errno(
-                                        err, -r, "cannot read the runtime's device program %u", ids[i]);
-                        goto undo;
+                        replaced_undo(cgroup_fd, done, n_done, flags);
+                        return r;
                 }
-                if (n_old >= plen && memcmp(old, prefix, plen * sizeof(*prefix)) == 0) {
-                        log_debug("device program %u allows the injected devices already", ids[i]);
-                        safe_close(old_fd);
-                        continue;
-                }
-                if (!reloadable(old, n_old)) {
-                        safe_close(old_fd);
-                        r = oih_error_set(
-                                err, ENOTSUP,
-                                "the runtime's device program %u on the container's cgroup calls helpers or uses maps, so it cannot be extended; allow the devices in the container's spec (linux.resources.devices) instead",
-                                ids[i]);
-                        goto undo;
-                }
-
-                combined = calloc(plen + n_old, sizeof(*combined));
-                log = malloc(16384);
-                if (!combined || !log) {
-                        safe_close(old_fd);
-                        r = oih_error_set(err, ENOMEM, "out of memory");
-                        goto undo;
-                }
-                memcpy(combined, prefix, plen * sizeof(*prefix));
-                memcpy(combined + plen, old, n_old * sizeof(*old));
-
-                int new_fd = load_program(combined, plen + n_old, log, 16384);
-                if (new_fd < 0) {
-                        safe_close(old_fd);
-                        log[strcspn(log, "\n")] = 0;
-                        r = oih_error_set(err, -new_fd,
-                                          "the kernel refused the extended device program: %s%s%s",
-                                          strerror(-new_fd), *log ? ": " : "", log);
-                        goto undo;
-                }
-                r = attach(cgroup_fd, new_fd, old_fd, flags);
-                if (r < 0) {
-                        safe_close(old_fd);
-                        safe_close(new_fd);
-                        r = oih_error_set_errno(err, -r, "cannot attach the extended device program");
-                        goto undo;
-                }
-                done[n_done++] = (struct replaced){ .old_fd = old_fd, .new_fd = new_fd };
-                log_debug("device program %u replaced by one that also allows the injected devices", ids[i]);
+                n_done += r > 0;
         }
-
-        for (size_t i = 0; i < n_done; i++) {
-                safe_close(done[i].old_fd);
-                safe_close(done[i].new_fd);
-        }
+        replaced_close(done, n_done);
         *ret_extended = count;
         return 0;
-
-undo:
-        for (size_t i = n_done; i > 0; i--) {
-                if (attach(cgroup_fd, done[i - 1].old_fd, done[i - 1].new_fd, flags) < 0)
-                        log_warning("cannot put the runtime's device program back: %s, ignoring",
-                                    strerror(errno));
-                safe_close(done[i - 1].old_fd);
-                safe_close(done[i - 1].new_fd);
-        }
-        return r;
 }

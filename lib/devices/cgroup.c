@@ -8,7 +8,8 @@
 #include "mountinfo.h"
 #include "util.h"
 
-char *oih_device_rule_to_string(const struct oih_device_rule *rule)
+/* "c 10:229 rw": the line devices.allow takes, as a new string. */
+static char *device_rule_to_string(const struct oih_device_rule *rule)
 {
         char *s = NULL;
         if (asprintf(&s, "%c %" PRIu32 ":%" PRIu32 " rw", rule->type, rule->major, rule->minor) < 0)
@@ -365,7 +366,7 @@ static void v1_take_back(int dirfd, const char *dir, const struct oih_device_rul
 {
         for (size_t i = 0; i < n; i++)
                 if (added[i]) {
-                        _cleanup_free_ char *text = oih_device_rule_to_string(&rules[i]);
+                        _cleanup_free_ char *text = device_rule_to_string(&rules[i]);
                         if (!text || v1_write(dirfd, "devices.deny", text) < 0)
                                 log_warning("cannot take back a device permission in \"%s\", ignoring", dir);
                 }
@@ -378,7 +379,7 @@ static int allow_v1(struct oih_cgroup *cg, const struct oih_device_rule *rules, 
         const char *dir = cg->container.v1_dir;
 
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *text = oih_device_rule_to_string(&rules[i]);
+                _cleanup_free_ char *text = device_rule_to_string(&rules[i]);
                 if (!text) {
                         v1_take_back(cg->v1_fd, dir, rules, n, added);
                         return oih_error_set(err, ENOMEM, "out of memory");
@@ -430,6 +431,47 @@ static void warn_uncontrolled(const struct oih_device_rule *rules, size_t n, con
                         rules[i].minor, why_v1, why_v2);
 }
 
+/*
+ * cgroup v2: where the container's own cgroup has device programs, every one must allow. Returns 1 when
+ * they were extended, 0 when none applies there (*ret_why says why: a static string, or *ret_why_text),
+ * or a negative errno.
+ */
+static int allow_v2(struct oih_cgroup *cg, const struct oih_device_rule *rules, size_t n,
+                    bool hook_in_userns, const char **ret_why, char **ret_why_text, oih_error **err)
+{
+        const struct oih_cgroup_paths *c = &cg->container;
+        uint32_t direct = 0, effective = 0;
+
+        if (cg->v2_fd < 0)
+                return refuse(err, ENOENT, &rules[0], "its cgroup \"%s\" is not in the hook's mount table%s",
+                              c->v2, c->v2_dir ? "" : " (no cgroup2 hierarchy mounted there)");
+        int r = oih_bpf_devices_query(cg->v2_fd, &direct, &effective);
+        if (r == -EPERM && hook_in_userns) {
+                /* Only CAP_SYS_ADMIN of the initial user namespace loads a device program: a runtime in a
+                 * user namespace attached none, and the hook there sees none. */
+                *ret_why =
+                        "the hook runs in a user namespace, where a runtime attaches no device program and none can be seen";
+                return 0;
+        }
+        if (r < 0)
+                return refuse(err, -r, &rules[0], "cannot list the device programs of \"%s\": %s", c->v2_dir,
+                              strerror(-r));
+        if (direct == 0) {
+                if (asprintf(ret_why_text, "cgroup \"%s\" has no device program%s", c->v2,
+                             effective > 0 ? " (its parents' programs still apply)" : "") < 0)
+                        *ret_why_text = NULL;
+                *ret_why = *ret_why_text ?: "no device program";
+                return 0;
+        }
+
+        _cleanup_error_ oih_error *e = NULL;
+        size_t extended = 0;
+        r = oih_bpf_devices_allow(cg->v2_fd, rules, n, &extended, &e);
+        if (r < 0)
+                return refuse(err, -r, &rules[0], "cgroup \"%s\": %s", c->v2_dir, oih_error_message(e));
+        return 1;
+}
+
 int oih_cgroup_allow_devices(struct oih_cgroup *cg, const struct oih_device_rule *rules, size_t n,
                              bool hook_in_userns, oih_error **err)
 {
@@ -458,50 +500,19 @@ int oih_cgroup_allow_devices(struct oih_cgroup *cg, const struct oih_device_rule
                 applied = true;
         }
 
-        /* cgroup v2: where the container's own cgroup has device programs, every one must allow. */
         const char *why_v2 = not_applying(c->v2, cg->hook.v2);
         if (!why_v2) {
-                uint32_t direct = 0, effective = 0;
-                if (cg->v2_fd < 0) {
-                        r = refuse(err, ENOENT, &rules[0],
-                                   "its cgroup \"%s\" is not in the hook's mount table%s", c->v2,
-                                   c->v2_dir ? "" : " (no cgroup2 hierarchy mounted there)");
-                        goto undo;
+                r = allow_v2(cg, rules, n, hook_in_userns, &why_v2, &why_v2_text, err);
+                if (r < 0) {
+                        /* Every device controller, or none: what v1 granted goes again. */
+                        if (cg->v1_fd >= 0)
+                                v1_take_back(cg->v1_fd, c->v1_dir, rules, n, added);
+                        return r;
                 }
-                r = oih_bpf_devices_query(cg->v2_fd, &direct, &effective);
-                if (r == -EPERM && hook_in_userns)
-                        /* Only CAP_SYS_ADMIN of the initial user namespace loads a device program: a
-                         * runtime in a user namespace attached none, and the hook there sees none. */
-                        why_v2 =
-                                "the hook runs in a user namespace, where a runtime attaches no device program and none can be seen";
-                else if (r < 0) {
-                        r = refuse(err, -r, &rules[0], "cannot list the device programs of \"%s\": %s",
-                                   c->v2_dir, strerror(-r));
-                        goto undo;
-                } else if (direct == 0) {
-                        if (asprintf(&why_v2_text, "cgroup \"%s\" has no device program%s", c->v2,
-                                     effective > 0 ? " (its parents' programs still apply)" : "") < 0)
-                                why_v2_text = NULL;
-                        why_v2 = why_v2_text ?: "no device program";
-                } else {
-                        _cleanup_error_ oih_error *e = NULL;
-                        size_t extended = 0;
-                        r = oih_bpf_devices_allow(cg->v2_fd, rules, n, &extended, &e);
-                        if (r < 0) {
-                                r = refuse(err, -r, &rules[0], "cgroup \"%s\": %s", c->v2_dir,
-                                           oih_error_message(e));
-                                goto undo;
-                        }
-                        applied = true;
-                }
+                applied = applied || r > 0;
         }
 
         if (!applied)
                 warn_uncontrolled(rules, n, why_v1 ?: "applies", why_v2 ?: "applies");
         return 0;
-
-undo:
-        if (cg->v1_fd >= 0)
-                v1_take_back(cg->v1_fd, c->v1_dir, rules, n, added);
-        return r;
 }

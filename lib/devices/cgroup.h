@@ -65,6 +65,3 @@ void oih_cgroup_done(struct oih_cgroup *cg);
  */
 int oih_cgroup_allow_devices(struct oih_cgroup *cg, const struct oih_device_rule *rules, size_t n,
                              bool hook_in_userns, oih_error **err);
-
-/* "c 10:229 rw": the line devices.allow takes, as a new string. */
-char *oih_device_rule_to_string(const struct oih_device_rule *rule);

@@ -20,6 +20,7 @@ int oih_kmod_new(const char *dirname, struct oih_kmod **ret, oih_error **err)
                 oih_kmod_free(k);
                 return oih_error_set(err, ENOMEM, "cannot set up libkmod");
         }
+        /* Loads the index files up front, for speed; without them libkmod reads them on each lookup. */
         (void)kmod_load_resources(k->ctx);
         *ret = k;
         return 0;
@@ -50,8 +51,7 @@ int oih_kmod_load(struct oih_kmod *k, const char *name, bool check_only, enum oi
 
         int r = kmod_module_new_from_lookup(k->ctx, name, &list);
         if (r < 0)
-                return oih_error_set(err, -r, "kernel module \"%s\": cannot look it up: %s", name,
-                                     strerror(-r));
+                return oih_error_set_errno(err, -r, "kernel module \"%s\": cannot look it up", name);
         if (!list)
                 return oih_error_set(
                         err, ENOENT,
@@ -81,12 +81,11 @@ int oih_kmod_load(struct oih_kmod *k, const char *name, bool check_only, enum oi
                  */
                 r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
                                                     NULL, NULL);
-                const char *mname = kmod_module_get_name(m);
                 if (r < 0) {
-                        oih_error_set(err, -r, "kernel module \"%s\" (%s): cannot load it: %s", name, mname,
-                                      strerror(-r));
+                        r = oih_error_set_errno(err, -r, "kernel module \"%s\" (%s): cannot load it", name,
+                                                kmod_module_get_name(m));
                         kmod_module_unref(m);
-                        return -EIO;
+                        return r;
                 }
                 kmod_module_unref(m);
         }

@@ -16,7 +16,8 @@ void oih_modules_set_helper(const char *path)
         helper_override = path;
 }
 
-int oih_modules_helper_path(char **ret)
+/* Where the helper is: beside the running hook (a build tree), else in the install's libexec folder. */
+static int helper_path(char **ret)
 {
         _cleanup_free_ char *self = NULL;
 
@@ -70,7 +71,7 @@ static int run_loader(char *const *names, const char *modules_dir, bool check_on
         struct oih_helper_result result;
         char how[64];
 
-        int r = oih_modules_helper_path(&helper);
+        int r = helper_path(&helper);
         if (r < 0)
                 return oih_error_set(
                         err, -r,

@@ -23,8 +23,5 @@ int oih_modules_load(char *const *names, const char *modules_dir, oih_error **er
 /* The same lookup without loading anything (validate): an error names the first module not found. */
 int oih_modules_check(char *const *names, const char *modules_dir, oih_error **err);
 
-/* Where the helper is: beside the running hook (a build tree), else in the install's libexec folder. */
-int oih_modules_helper_path(char **ret);
-
 /* For tests that are not beside the helper: use this one. */
 void oih_modules_set_helper(const char *path);

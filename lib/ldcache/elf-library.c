@@ -122,8 +122,30 @@ static void get_dyn(uint8_t elf_class, const uint8_t *p, int64_t *ret_tag, uint6
         }
 }
 
-/* Checks the ELF header; returns where the program headers are and how many. */
-static int parse_header(struct elf_file *f, uint16_t *ret_machine, uint64_t *ret_phoff, size_t *ret_phnum)
+/* Opens the regular file at fd as an ELF file: its size, and its first bytes read into head. */
+static int elf_open(int fd, uint8_t *head, struct elf_file *ret)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode) || st.st_size < 0)
+                return -ENOEXEC;
+        *ret = (struct elf_file){
+                .fd = fd,
+                .size = (uint64_t)st.st_size,
+                .head = head,
+                .head_len = (uint64_t)st.st_size < HEAD_SIZE ? (size_t)st.st_size : HEAD_SIZE,
+        };
+        return pread_full(fd, head, ret->head_len, 0);
+}
+
+/*
+ * Checks the ELF header; returns where the program headers are and how many. A library is ET_DYN; a
+ * program is ET_EXEC (linked at a fixed address) or ET_DYN (position independent).
+ */
+static int parse_header(struct elf_file *f, bool program, uint16_t *ret_machine, uint64_t *ret_phoff,
+                        size_t *ret_phnum)
 {
         const uint8_t *h = f->head;
         uint64_t phoff;
@@ -149,12 +171,29 @@ static int parse_header(struct elf_file *f, uint16_t *ret_machine, uint64_t *ret
         /* ET_EXEC is a program linked at a fixed address, not a library. A PIE program is ET_DYN like a
          * library, and passes (without a soname, usually). e_phnum PN_XNUM (the real count kept in
          * section 0) is above the bound as well. */
-        if (type != ET_DYN || phentsize != phdr_size(f->elf_class) || phnum == 0 || phnum > MAX_PHNUM ||
-            !range_in(phoff, (uint64_t)phnum * phentsize, f->size))
+        if (!(type == ET_DYN || (program && type == ET_EXEC)) || phentsize != phdr_size(f->elf_class) ||
+            phnum == 0 || phnum > MAX_PHNUM || !range_in(phoff, (uint64_t)phnum * phentsize, f->size))
                 return -ENOEXEC;
 
         *ret_machine = machine;
         *ret_phoff = phoff;
+        *ret_phnum = phnum;
+        return 0;
+}
+
+/* The file's program headers, checked: in the first read, or in a buffer *ret_buf owns. */
+static int read_program_headers(struct elf_file *f, bool program, uint16_t *ret_machine, uint8_t **ret_buf,
+                                const uint8_t **ret_phdrs, size_t *ret_phnum)
+{
+        uint64_t phoff;
+        size_t phnum;
+
+        int r = parse_header(f, program, ret_machine, &phoff, &phnum);
+        if (r < 0)
+                return r;
+        r = get_range(f, phoff, phnum * phdr_size(f->elf_class), ret_buf, ret_phdrs);
+        if (r < 0)
+                return r;
         *ret_phnum = phnum;
         return 0;
 }
@@ -240,94 +279,102 @@ static int read_soname(const struct elf_file *f, const uint8_t *phdrs, size_t ph
         return 0;
 }
 
+/* The one PT_DYNAMIC, checked to lie in the file. Two would make which one counts depend on the reader. */
+static int find_dynamic(const struct elf_file *f, const uint8_t *phdrs, size_t phnum, struct phdr *ret)
+{
+        bool found = false;
+
+        for (size_t i = 0; i < phnum; i++) {
+                struct phdr ph;
+                get_phdr(f->elf_class, phdrs + i * phdr_size(f->elf_class), &ph);
+                if (ph.type != PT_DYNAMIC)
+                        continue;
+                if (found)
+                        return -ENOEXEC;
+                *ret = ph;
+                found = true;
+        }
+        if (!found || ret->filesz < dyn_size(f->elf_class) || ret->filesz > MAX_DYNAMIC_SIZE ||
+            !range_in(ret->offset, ret->filesz, f->size))
+                return -ENOEXEC;
+        return 0;
+}
+
+/* What the dynamic section says of the soname, up to DT_NULL (ld.so reads no further). */
+struct dynamic_info {
+        uint64_t strtab, strsz, soname;
+        bool have_strtab, have_strsz, have_soname;
+};
+
+/* Each of the tags read given twice: which one counts would depend on the reader. */
+static int scan_dynamic(const struct elf_file *f, const uint8_t *dyn, size_t ndyn, struct dynamic_info *ret)
+{
+        struct dynamic_info d = {};
+
+        for (size_t i = 0; i < ndyn; i++) {
+                int64_t tag;
+                uint64_t val;
+                get_dyn(f->elf_class, dyn + i * dyn_size(f->elf_class), &tag, &val);
+                switch (tag) {
+                case DT_NULL:
+                        *ret = d;
+                        return 0;
+                case DT_STRTAB:
+                        if (d.have_strtab)
+                                return -ENOEXEC;
+                        d.strtab = val, d.have_strtab = true;
+                        break;
+                case DT_STRSZ:
+                        if (d.have_strsz)
+                                return -ENOEXEC;
+                        d.strsz = val, d.have_strsz = true;
+                        break;
+                case DT_SONAME:
+                        if (d.have_soname)
+                                return -ENOEXEC;
+                        d.soname = val, d.have_soname = true;
+                        break;
+                }
+        }
+        return -ENOEXEC; /* no DT_NULL */
+}
+
 int oih_elf_library_read(int fd, struct oih_elf_library *ret)
 {
         uint8_t head[HEAD_SIZE];
-        struct elf_file f = { .fd = fd, .head = head };
-        struct stat st;
+        struct elf_file f;
         uint16_t machine;
-        uint64_t phoff;
         size_t phnum;
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode) || st.st_size < 0)
-                return -ENOEXEC;
-        f.size = (uint64_t)st.st_size;
-        f.head_len = f.size < sizeof(head) ? (size_t)f.size : sizeof(head);
-
-        int r = pread_full(fd, head, f.head_len, 0);
+        int r = elf_open(fd, head, &f);
         if (r < 0)
                 return r;
-        r = parse_header(&f, &machine, &phoff, &phnum);
-        if (r < 0)
-                return r;
-
         _cleanup_free_ uint8_t *phdrs_buf = NULL;
         const uint8_t *phdrs;
-        r = get_range(&f, phoff, phnum * phdr_size(f.elf_class), &phdrs_buf, &phdrs);
+        r = read_program_headers(&f, false, &machine, &phdrs_buf, &phdrs, &phnum);
         if (r < 0)
                 return r;
 
-        /* Two PT_DYNAMIC, or two of the tags below: which one counts would depend on the reader. */
         struct phdr dynamic = {};
-        bool have_dynamic = false;
-        for (size_t i = 0; i < phnum; i++) {
-                struct phdr ph;
-                get_phdr(f.elf_class, phdrs + i * phdr_size(f.elf_class), &ph);
-                if (ph.type != PT_DYNAMIC)
-                        continue;
-                if (have_dynamic)
-                        return -ENOEXEC;
-                dynamic = ph;
-                have_dynamic = true;
-        }
-        if (!have_dynamic || dynamic.filesz < dyn_size(f.elf_class) || dynamic.filesz > MAX_DYNAMIC_SIZE ||
-            !range_in(dynamic.offset, dynamic.filesz, f.size))
-                return -ENOEXEC;
-
+        r = find_dynamic(&f, phdrs, phnum, &dynamic);
+        if (r < 0)
+                return r;
         _cleanup_free_ uint8_t *dyn_buf = NULL;
         const uint8_t *dyn;
         size_t ndyn = (size_t)dynamic.filesz / dyn_size(f.elf_class);
         r = get_range(&f, dynamic.offset, ndyn * dyn_size(f.elf_class), &dyn_buf, &dyn);
         if (r < 0)
                 return r;
-
-        uint64_t strtab = 0, strsz = 0, soname_at = 0;
-        bool have_strtab = false, have_strsz = false, have_soname = false, have_null = false;
-        for (size_t i = 0; i < ndyn && !have_null; i++) {
-                int64_t tag;
-                uint64_t val;
-                get_dyn(f.elf_class, dyn + i * dyn_size(f.elf_class), &tag, &val);
-                switch (tag) {
-                case DT_NULL:
-                        have_null = true;
-                        break;
-                case DT_STRTAB:
-                        if (have_strtab)
-                                return -ENOEXEC;
-                        strtab = val, have_strtab = true;
-                        break;
-                case DT_STRSZ:
-                        if (have_strsz)
-                                return -ENOEXEC;
-                        strsz = val, have_strsz = true;
-                        break;
-                case DT_SONAME:
-                        if (have_soname)
-                                return -ENOEXEC;
-                        soname_at = val, have_soname = true;
-                        break;
-                }
-        }
-        if (!have_null)
-                return -ENOEXEC;
+        struct dynamic_info d;
+        r = scan_dynamic(&f, dyn, ndyn, &d);
+        if (r < 0)
+                return r;
 
         _cleanup_free_ char *soname = NULL;
-        if (have_soname) {
-                if (!have_strtab)
+        if (d.have_soname) {
+                if (!d.have_strtab)
                         return -ENOEXEC;
-                r = read_soname(&f, phdrs, phnum, strtab, strsz, have_strsz, soname_at, &soname);
+                r = read_soname(&f, phdrs, phnum, d.strtab, d.strsz, d.have_strsz, d.soname, &soname);
                 if (r < 0)
                         return r;
         }
@@ -337,6 +384,34 @@ int oih_elf_library_read(int fd, struct oih_elf_library *ret)
                 .machine = machine,
                 .elf_class = f.elf_class,
         };
+        return 0;
+}
+
+int oih_elf_program_is_static(int fd, bool *ret)
+{
+        uint8_t head[HEAD_SIZE];
+        struct elf_file f;
+        uint16_t machine;
+        size_t phnum;
+
+        int r = elf_open(fd, head, &f);
+        if (r < 0)
+                return r;
+        _cleanup_free_ uint8_t *phdrs_buf = NULL;
+        const uint8_t *phdrs;
+        r = read_program_headers(&f, true, &machine, &phdrs_buf, &phdrs, &phnum);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < phnum; i++) {
+                struct phdr ph;
+                get_phdr(f.elf_class, phdrs + i * phdr_size(f.elf_class), &ph);
+                if (ph.type == PT_INTERP) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        *ret = true;
         return 0;
 }
 

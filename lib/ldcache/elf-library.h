@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * elf-library.h: what the ld cache needs to know of a shared library on the host: its soname, its machine
- * and its ELF class, read from the file with a few bounded preads. The file is the host's, but a config may
- * name any file, and images ship libraries too: every field is checked before it is used, and anything out
- * of bounds is -ENOEXEC, after which the caller lets ldconfig decide.
+ * elf-library.h: the one ELF reader. What the ld cache needs to know of a shared library on the host (its
+ * soname, its machine and its ELF class), and whether a program is statically linked (the host's
+ * ldconfig, ldconfig.h), read from the file with a few bounded preads. The file is the host's, but a config
+ * may name any file, and images ship libraries too: every field is checked before it is used, and anything
+ * out of bounds is -ENOEXEC, after which the caller lets ldconfig decide.
  */
 
 #pragma once
 
 #include <elf.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct oih_elf_library {
@@ -28,6 +30,14 @@ struct oih_elf_library {
  * without PT_DYNAMIC is no shared library and -ENOEXEC.
  */
 int oih_elf_library_read(int fd, struct oih_elf_library *ret);
+
+/*
+ * Whether the ELF program open at fd is statically linked: it names no program interpreter (PT_INTERP,
+ * the dynamic loader), so running it loads nothing from the root it runs in. The same header checks
+ * as above, for an ET_EXEC or ET_DYN file: 0 with *ret set; -ENOEXEC when it is not an ELF program of this
+ * machine's byte order or its program headers are out of bounds; -ENOMEM; -errno of a failed read.
+ */
+int oih_elf_program_is_static(int fd, bool *ret);
 
 /* Frees the soname; the structure may be read into again. */
 void oih_elf_library_done(struct oih_elf_library *l);

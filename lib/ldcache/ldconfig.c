@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <elf.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/nsfs.h>
@@ -15,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "caps.h"
+#include "elf-library.h"
 #include "ldconfig.h"
 #include "ldso-cache.h"
 #include "log.h"
@@ -26,75 +26,12 @@
 static const char *const ldconfig_paths[] = { "/sbin/ldconfig.real", "/sbin/ldconfig",
                                               "/usr/sbin/ldconfig" };
 
-/*
- * The ELF has no PT_INTERP: it needs no dynamic loader, so it loads nothing from the root it runs in.
- * p_type is the first 32-bit field of a program header in both ELF classes.
- */
-static int elf_is_static(const char *data, size_t len, bool *ret)
+/* A "#!" script (Debian's ldconfig wrapper), not the program. */
+static bool is_script(int fd)
 {
-        uint64_t phoff;
-        size_t phnum, phentsize;
-
-        if (len < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG) != 0)
-                return -ENOEXEC;
-        if (data[EI_CLASS] == ELFCLASS64 && len >= sizeof(Elf64_Ehdr)) {
-                Elf64_Ehdr eh;
-                memcpy(&eh, data, sizeof(eh));
-                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
-        } else if (data[EI_CLASS] == ELFCLASS32 && len >= sizeof(Elf32_Ehdr)) {
-                Elf32_Ehdr eh;
-                memcpy(&eh, data, sizeof(eh));
-                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
-        } else
-                return -ENOEXEC;
-
-        for (size_t i = 0; i < phnum; i++) {
-                uint64_t off = phoff + i * phentsize;
-                uint32_t type;
-                if (phentsize < sizeof(type) || off > len || len - off < phentsize)
-                        return -ENOEXEC;
-                memcpy(&type, data + off, sizeof(type));
-                if (type == PT_INTERP) {
-                        *ret = false;
-                        return 0;
-                }
-        }
-        *ret = true;
-        return 0;
-}
-
-/* Reads what elf_is_static() needs of an ELF file: its header and its program headers. */
-static int read_elf_head(int fd, char **ret, size_t *ret_len)
-{
-        char head[sizeof(Elf64_Ehdr)];
-        ssize_t n = pread(fd, head, sizeof(head), 0);
-        if (n < 0)
-                return negative_errno();
-
-        uint64_t need = (size_t)n;
-        if ((size_t)n >= sizeof(Elf64_Ehdr) && head[EI_CLASS] == ELFCLASS64) {
-                Elf64_Ehdr eh;
-                memcpy(&eh, head, sizeof(eh));
-                need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
-        } else if ((size_t)n >= sizeof(Elf32_Ehdr) && head[EI_CLASS] == ELFCLASS32) {
-                Elf32_Ehdr eh;
-                memcpy(&eh, head, sizeof(eh));
-                need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
-        }
-        if (need < (size_t)n)
-                need = (size_t)n;
-        if (need > 1024 * 1024)
-                return -ENOEXEC;
-
-        _cleanup_free_ char *buf = malloc(need + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = pread(fd, buf, need, 0);
-        if (n < 0)
-                return negative_errno();
-        *ret_len = (size_t)n;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        char magic[2];
+        return pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) && magic[0] == '#' &&
+               magic[1] == '!';
 }
 
 int oih_ldconfig_open(int *ret_fd, oih_error **err)
@@ -102,22 +39,18 @@ int oih_ldconfig_open(int *ret_fd, oih_error **err)
         for (size_t i = 0; i < ELEMENTSOF(ldconfig_paths); i++) {
                 const char *path = ldconfig_paths[i];
                 _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                _cleanup_free_ char *head = NULL;
-                size_t len;
                 bool is_static = false;
 
                 if (fd < 0)
                         continue;
-                int r = read_elf_head(fd, &head, &len);
-                if (r < 0 && r != -ENOEXEC)
-                        return oih_error_set_errno(err, -r, "cannot read the host's ldconfig \"%s\"", path);
-                if (r >= 0 && len > 2 && head[0] == '#' && head[1] == '!')
+                int r = oih_elf_program_is_static(fd, &is_static);
+                if (r == -ENOEXEC && is_script(fd))
                         continue; /* a wrapper script: look for the binary */
-                if (r >= 0)
-                        r = elf_is_static(head, len, &is_static);
-                if (r < 0)
+                if (r == -ENOEXEC)
                         return oih_error_set(err, ENOEXEC,
                                              "the host's ldconfig \"%s\" is not an ELF program", path);
+                if (r < 0)
+                        return oih_error_set_errno(err, -r, "cannot read the host's ldconfig \"%s\"", path);
                 if (!is_static)
                         return oih_error_set(
                                 err, ENOEXEC,
@@ -344,11 +277,10 @@ static bool join_mount_owner(int err_fd)
         return true;
 }
 
-static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
-                                 char *const *dirs, int err_fd)
+/* Far above what ldconfig needs (a few MiB and milliseconds for an image of a thousand libraries), far
+ * below what would cost the runtime: it runs in the hook's cgroups, not the container's. */
+static void limit_resources(int err_fd)
 {
-        /* Far above what ldconfig needs (a few MiB and milliseconds for an image of a thousand libraries),
-         * far below what would cost the runtime: it runs in the hook's cgroups, not the container's. */
         static const struct {
                 int resource;
                 rlim_t limit;
@@ -359,6 +291,23 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
                 { RLIMIT_NOFILE, 64 },
                 { RLIMIT_CORE, 0 },
         };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+                struct rlimit rl;
+                if (getrlimit(limits[i].resource, &rl) < 0)
+                        continue;
+                rlim_t v = limits[i].limit;
+                if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+                        v = rl.rlim_max;
+                rl.rlim_cur = rl.rlim_max = v;
+                if (setrlimit(limits[i].resource, &rl) < 0)
+                        child_fail(err_fd, "setrlimit", errno);
+        }
+}
+
+static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_owner *owner,
+                                 char *const *dirs, int err_fd)
+{
         _cleanup_free_ char *root = NULL;
         char fdlink[64];
 
@@ -388,18 +337,7 @@ static _noreturn_ void run_child(int rootfd, int ldconfig_fd, const struct oih_o
         confine_view(rootfd, root, dirs, STDERR_FILENO);
         if (chroot(".") < 0 || chdir("/") < 0)
                 child_fail(STDERR_FILENO, "chroot into the container's root", errno);
-
-        for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
-                struct rlimit rl;
-                if (getrlimit(limits[i].resource, &rl) < 0)
-                        continue;
-                rlim_t v = limits[i].limit;
-                if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
-                        v = rl.rlim_max;
-                rl.rlim_cur = rl.rlim_max = v;
-                if (setrlimit(limits[i].resource, &rl) < 0)
-                        child_fail(STDERR_FILENO, "setrlimit", errno);
-        }
+        limit_resources(STDERR_FILENO);
 
         r = joined ? oih_caps_drop_all(0, 0) : oih_caps_drop_all(owner->uid, owner->gid);
         if (r < 0)

@@ -286,44 +286,64 @@ static void put_entry(uint8_t *p, int32_t flags, uint32_t key, uint32_t value, c
                 memset(p + 12, 0, ENTRY_SIZE - 12);
 }
 
-int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cache_entry *add, size_t n_add,
-                         void **ret, size_t *ret_len)
+/* The bytes an added entry's strings take: the path, and the soname unless it is the path's tail. */
+static size_t added_strings_size(const struct oih_ldso_cache_entry *e)
 {
-        struct cache c;
-        int r = parse(old, len, &c);
-        if (r < 0)
-                return r;
+        return strlen(e->path) + 1 + (path_ends_with_name(e->path, e->soname) ? 0 : strlen(e->soname) + 1);
+}
 
+/*
+ * The entries of `add` in cache order, each soname and path once (the first given), and the bytes their
+ * strings take. -EINVAL for an entry without soname or path.
+ */
+static int collect_added(const struct oih_ldso_cache_entry *add, size_t n_add, struct added **ret,
+                         size_t *ret_n, size_t *ret_strings)
+{
         _cleanup_free_ struct added *a = calloc(n_add ?: 1, sizeof(*a));
         if (!a)
                 return -ENOMEM;
-        size_t n = 0, added_strings = 0;
         for (size_t i = 0; i < n_add; i++) {
                 if (!add[i].soname || !add[i].path || !*add[i].soname || !*add[i].path)
                         return -EINVAL;
+                a[i] = (struct added){ .e = &add[i], .index = i };
+        }
+        qsort(a, n_add, sizeof(*a), added_cmp);
+
+        /* Sorted, the entries of one soname are next to each other, in the caller's order. */
+        size_t n = 0, strings = 0, run = 0; /* run: where the kept entries of the current soname start */
+        for (size_t i = 0; i < n_add; i++) {
+                if (n == 0 || oih_ldso_libcmp(a[n - 1].e->soname, a[i].e->soname) != 0)
+                        run = n;
                 bool again = false;
-                for (size_t k = 0; k < n && !again; k++)
-                        again = streq(a[k].e->soname, add[i].soname) && streq(a[k].e->path, add[i].path);
+                for (size_t k = run; k < n && !again; k++)
+                        again = streq(a[k].e->soname, a[i].e->soname) && streq(a[k].e->path, a[i].e->path);
                 if (again)
                         continue;
-                a[n++] = (struct added){ .e = &add[i], .index = i };
-                added_strings += strlen(add[i].path) + 1;
-                if (!path_ends_with_name(add[i].path, add[i].soname))
-                        added_strings += strlen(add[i].soname) + 1;
+                a[n++] = a[i];
+                strings += added_strings_size(a[i].e);
         }
-        qsort(a, n, sizeof(*a), added_cmp);
+        *ret = TAKE_PTR(a);
+        *ret_n = n;
+        *ret_strings = strings;
+        return 0;
+}
 
-        /* Which old entries stay, and how many, to lay the file out. */
-        _cleanup_free_ bool *dropped = calloc(c.nlibs ?: 1, sizeof(*dropped));
-        if (!dropped)
-                return -ENOMEM;
+/*
+ * Marks in `dropped` the old entries that an added one replaces (same soname, path and flags), and as
+ * `present` the added ones that the old file has where ld.so finds them: before any other entry of the
+ * image's with that soname. Returns how many old entries stay.
+ */
+static size_t mark_replaced(const struct cache *c, struct added *a, size_t n, bool *dropped,
+                            size_t *ret_present)
+{
         size_t kept = 0, present = 0;
         bool first = true; /* no old entry of the image's comes before this one with its soname */
-        for (size_t i = 0; i < c.nlibs; i++) {
-                const char *key = old_key(&c, i);
-                if (i > 0 && oih_ldso_libcmp(old_key(&c, i - 1), key) != 0)
+
+        for (size_t i = 0; i < c->nlibs; i++) {
+                const char *key = old_key(c, i);
+                if (i > 0 && oih_ldso_libcmp(old_key(c, i - 1), key) != 0)
                         first = true;
-                struct added *same = replaced(a, n, key, old_value(&c, i), entry_at(&c, i));
+                struct added *same = replaced(a, n, key, old_value(c, i), entry_at(c, i));
                 dropped[i] = same;
                 if (!same) {
                         kept++;
@@ -333,33 +353,38 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
                         present++;
                 }
         }
-        /* Everything is there already (a second run of the hook): nothing to write. */
-        if (present == n) {
-                *ret = NULL;
-                *ret_len = 0;
-                return 0;
-        }
+        *ret_present = present;
+        return kept;
+}
 
+/* Where the parts of the merged file go. */
+struct layout {
+        size_t strings;       /* the old strings, after the header and every entry */
+        size_t added_strings; /* the new strings, after the old ones */
+        size_t tail;          /* the extension, after the new strings and padding */
+        size_t size;
+        uint32_t shift, ext_shift; /* how far the old strings and the extension move */
+};
+
+static int lay_out(const struct cache *c, size_t entries, size_t added_strings, struct layout *ret)
+{
         size_t pad = align_to(added_strings, 8) - added_strings;
-        size_t old_strings = c.tail - c.strings, tail = c.size - c.tail;
-        size_t strings = HEADER_SIZE + (kept + n) * ENTRY_SIZE;
-        size_t ours = strings + old_strings, new_tail = ours + added_strings + pad;
-        size_t size = new_tail + tail;
-        if (kept + n > UINT32_MAX || size > UINT32_MAX)
+        struct layout l = { .strings = HEADER_SIZE + entries * ENTRY_SIZE };
+
+        l.added_strings = l.strings + (c->tail - c->strings);
+        l.tail = l.added_strings + added_strings + pad;
+        l.size = l.tail + (c->size - c->tail);
+        if (entries > UINT32_MAX || l.size > UINT32_MAX)
                 return -EPROTONOSUPPORT;
-        /* Where the old strings and the extension move to. */
-        uint32_t shift = (uint32_t)(strings - c.strings), ext_shift = (uint32_t)(new_tail - c.tail);
+        l.shift = (uint32_t)(l.strings - c->strings);
+        l.ext_shift = (uint32_t)(l.tail - c->tail);
+        *ret = l;
+        return 0;
+}
 
-        _cleanup_free_ uint8_t *out = calloc(1, size);
-        if (!out)
-                return -ENOMEM;
-
-        memcpy(out, c.base, HEADER_SIZE);
-        memcpy(out + strings, c.base + c.strings, old_strings);
-        memcpy(out + new_tail, c.base + c.tail, tail);
-
-        /* The new strings: the path, and the soname as its tail when it is one (ldconfig does the same). */
-        size_t at = ours;
+/* The new strings at `at`: the path, and the soname as its tail when it is one (ldconfig does the same). */
+static void write_added_strings(uint8_t *out, size_t at, struct added *a, size_t n)
+{
         for (size_t k = 0; k < n; k++) {
                 size_t pl = strlen(a[k].e->path), sl = strlen(a[k].e->soname);
                 a[k].value = (uint32_t)at;
@@ -373,12 +398,18 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
                         at += sl + 1;
                 }
         }
+}
 
+/* The entries in cache order: each added one before the old ones of its soname. */
+static void write_entries(uint8_t *out, const struct cache *c, const bool *dropped, uint32_t shift,
+                          const struct added *a, size_t n)
+{
         uint8_t *e = out + HEADER_SIZE;
         size_t j = 0;
-        for (uint32_t i = 0; i < c.nlibs; i++) {
-                const uint8_t *o = entry_at(&c, i);
-                const char *key = old_key(&c, i);
+
+        for (uint32_t i = 0; i < c->nlibs; i++) {
+                const uint8_t *o = entry_at(c, i);
+                const char *key = old_key(c, i);
                 for (; j < n && oih_ldso_libcmp(a[j].e->soname, key) >= 0; j++, e += ENTRY_SIZE)
                         put_entry(e, a[j].e->flags, a[j].key, a[j].value, NULL);
                 if (dropped[i])
@@ -390,26 +421,72 @@ int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cach
         }
         for (; j < n; j++, e += ENTRY_SIZE)
                 put_entry(e, a[j].e->flags, a[j].key, a[j].value, NULL);
+}
 
-        put32(out + H_NLIBS, (uint32_t)(kept + n));
-        put32(out + H_LEN_STRINGS, get32(c.base + H_LEN_STRINGS) + (uint32_t)(added_strings + pad));
-        uint32_t ext = get32(c.base + H_EXTENSION);
-        if (ext != 0) {
-                uint8_t *x = out + new_tail;
-                put32(out + H_EXTENSION, ext + ext_shift);
-                for (uint32_t i = 0, count = get32(x + 4); i < count; i++) {
-                        uint8_t *s = x + EXTENSION_HEADER_SIZE + (size_t)i * SECTION_SIZE;
-                        uint32_t off = get32(s + 8), sz = get32(s + 12);
-                        put32(s + 8, off + ext_shift);
-                        if (get32(s) == TAG_GLIBC_HWCAPS)
-                                for (uint32_t k = 0; k < sz; k += 4)
-                                        put32(out + off + ext_shift + k,
-                                              get32(out + off + ext_shift + k) + shift);
-                }
+/* The extension, copied to l->tail: its sections move with it, the glibc-hwcaps string offsets with the
+ * old strings. */
+static void relocate_extension(uint8_t *out, const struct cache *c, const struct layout *l)
+{
+        uint32_t ext = get32(c->base + H_EXTENSION);
+        if (ext == 0)
+                return;
+
+        uint8_t *x = out + l->tail;
+        put32(out + H_EXTENSION, ext + l->ext_shift);
+        for (uint32_t i = 0, count = get32(x + 4); i < count; i++) {
+                uint8_t *s = x + EXTENSION_HEADER_SIZE + (size_t)i * SECTION_SIZE;
+                uint32_t off = get32(s + 8) + l->ext_shift, sz = get32(s + 12);
+                put32(s + 8, off);
+                if (get32(s) == TAG_GLIBC_HWCAPS)
+                        for (uint32_t k = 0; k < sz; k += 4)
+                                put32(out + off + k, get32(out + off + k) + l->shift);
+        }
+}
+
+int oih_ldso_cache_merge(const void *old, size_t len, const struct oih_ldso_cache_entry *add, size_t n_add,
+                         void **ret, size_t *ret_len)
+{
+        _cleanup_free_ struct added *a = NULL;
+        size_t n, added_strings, present;
+        struct layout l;
+        struct cache c;
+
+        int r = parse(old, len, &c);
+        if (r < 0)
+                return r;
+        r = collect_added(add, n_add, &a, &n, &added_strings);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ bool *dropped = calloc(c.nlibs ?: 1, sizeof(*dropped));
+        if (!dropped)
+                return -ENOMEM;
+        size_t kept = mark_replaced(&c, a, n, dropped, &present);
+        /* Everything is there already (a second run of the hook): nothing to write. */
+        if (present == n) {
+                *ret = NULL;
+                *ret_len = 0;
+                return 0;
         }
 
+        r = lay_out(&c, kept + n, added_strings, &l);
+        if (r < 0)
+                return r;
+        _cleanup_free_ uint8_t *out = calloc(1, l.size);
+        if (!out)
+                return -ENOMEM;
+
+        memcpy(out, c.base, HEADER_SIZE);
+        memcpy(out + l.strings, c.base + c.strings, c.tail - c.strings);
+        memcpy(out + l.tail, c.base + c.tail, c.size - c.tail);
+        write_added_strings(out, l.added_strings, a, n);
+        write_entries(out, &c, dropped, l.shift, a, n);
+        put32(out + H_NLIBS, (uint32_t)(kept + n));
+        put32(out + H_LEN_STRINGS, get32(c.base + H_LEN_STRINGS) + (uint32_t)(l.tail - l.added_strings));
+        relocate_extension(out, &c, &l);
+
         *ret = TAKE_PTR(out);
-        *ret_len = size;
+        *ret_len = l.size;
         return 0;
 }
 

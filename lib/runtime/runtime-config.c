@@ -8,6 +8,34 @@
 
 #define RUNTIME_CONFIG_MAX_SIZE (64 * 1024)
 
+/* The keys the file may have, at the top and in "hook": what the parser reads and what messages list. */
+static const char *const top_keys[] = { "description", "runtime", "hook", NULL };
+static const char *const hook_keys[] = { "path", "args", "env", "timeout", NULL };
+
+/* The first key of object v that is not in `known`, or NULL. */
+static const char *first_unknown_key(const oih_json *v, const char *const *known)
+{
+        for (size_t i = 0; i < oih_json_length(v); i++) {
+                const char *key = oih_json_object_key_at(v, i);
+                const char *const *k = known;
+                while (*k && !streq(*k, key))
+                        k++;
+                if (!*k)
+                        return key;
+        }
+        return NULL;
+}
+
+/* "FILE: WHERE: unknown key "KEY" (known: ...)", the list from the table. */
+static int unknown_key(oih_error **err, const char *file, const char *where, const char *key,
+                       const char *const *known)
+{
+        _cleanup_free_ char *list = strv_join(known, ", ");
+        if (!list)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        return oih_error_set(err, EINVAL, "%s: %sunknown key \"%s\" (known: %s)", file, where, key, list);
+}
+
 void oih_runtime_config_done(struct oih_runtime_config *c)
 {
         free(c->runtime);
@@ -60,15 +88,9 @@ static int parse_hook(const char *file, const oih_json *v, struct oih_hook_entry
         if (oih_json_type_of(v) != OIH_JSON_OBJECT)
                 return oih_error_set(err, EINVAL, "%s: \"hook\": expected an object, got %s", file,
                                      oih_json_type_name(v));
-        for (size_t i = 0; i < oih_json_length(v); i++) {
-                const char *key = oih_json_object_key_at(v, i);
-                if (!streq(key, "path") && !streq(key, "args") && !streq(key, "env") &&
-                    !streq(key, "timeout"))
-                        return oih_error_set(
-                                err, EINVAL,
-                                "%s: \"hook\": unknown key \"%s\" (known: path, args, env, timeout)", file,
-                                key);
-        }
+        const char *unknown = first_unknown_key(v, hook_keys);
+        if (unknown)
+                return unknown_key(err, file, "\"hook\": ", unknown, hook_keys);
 
         const oih_json *p = oih_json_object_get(v, "path");
         if (p) {
@@ -142,13 +164,9 @@ int oih_runtime_config_load(const char *path, struct oih_runtime_config *c, oih_
         if (oih_json_type_of(root) != OIH_JSON_OBJECT)
                 return oih_error_set(err, EINVAL, "%s: expected a JSON object, got %s", path,
                                      oih_json_type_name(root));
-        for (size_t i = 0; i < oih_json_length(root); i++) {
-                const char *key = oih_json_object_key_at(root, i);
-                if (!streq(key, "runtime") && !streq(key, "hook") && !streq(key, "description"))
-                        return oih_error_set(err, EINVAL,
-                                             "%s: unknown key \"%s\" (known: description, runtime, hook)",
-                                             path, key);
-        }
+        const char *unknown = first_unknown_key(root, top_keys);
+        if (unknown)
+                return unknown_key(err, path, "", unknown, top_keys);
 
         const oih_json *v = oih_json_object_get(root, "runtime");
         if (v) {

@@ -10,6 +10,14 @@
  *     the soname is NULL or a file name (1 to NAME_MAX bytes, no '/' or control character, not "." or
  *     ".."), and the file holds it, NUL-terminated;
  *   - the file offset is not used, and nothing leaks (LeakSanitizer).
+ *
+ * Then, on the same file, whether it is a statically linked program (oih_elf_program_is_static, the check
+ * of the host's ldconfig):
+ *
+ *   - the answer is 0, -ENOEXEC or -ENOMEM, and on failure the output is untouched;
+ *   - on success, the file is an ELF ET_EXEC or ET_DYN file of this machine's byte order whose program
+ *     headers lie in it, and the answer is what a plain scan of them for PT_INTERP finds;
+ *   - a file the library reader takes is taken here too (both read the same header the same way).
  */
 #include <elf.h>
 #include <limits.h>
@@ -52,6 +60,62 @@ static bool soname_ok(const char *s)
         return true;
 }
 
+/*
+ * Whether the program headers that the ELF header of data names have a PT_INTERP; false when they are
+ * not all in data. p_type is the first 32-bit field of a program header in both classes.
+ */
+static bool scan_for_interp(const uint8_t *data, size_t size)
+{
+        uint64_t phoff;
+        uint16_t phnum, phentsize;
+
+        if (data[EI_CLASS] == ELFCLASS64) {
+                Elf64_Ehdr eh;
+                memcpy(&eh, data, sizeof(eh));
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
+        } else {
+                Elf32_Ehdr eh;
+                memcpy(&eh, data, sizeof(eh));
+                phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize;
+        }
+        for (uint64_t i = 0; i < phnum; i++) {
+                uint64_t at = phoff + i * phentsize;
+                uint32_t type;
+                if (at > size || size - at < sizeof(type))
+                        return false;
+                memcpy(&type, data + at, sizeof(type));
+                if (type == PT_INTERP)
+                        return true;
+        }
+        return false;
+}
+
+static void check_program(const uint8_t *data, size_t size, bool library_ok)
+{
+        bool is_static = true;
+        int r = oih_elf_program_is_static(memfd, &is_static);
+        fuzz_assert(lseek(memfd, 0, SEEK_CUR) == 5);
+        fuzz_assert(r == 0 || r == -ENOEXEC || r == -ENOMEM);
+        if (library_ok)
+                fuzz_assert(r != -ENOEXEC);
+        if (r < 0) {
+                /* Untouched, whichever value it held. */
+                fuzz_assert(is_static);
+                is_static = false;
+                fuzz_assert(oih_elf_program_is_static(memfd, &is_static) == r);
+                fuzz_assert(!is_static);
+                return;
+        }
+
+        fuzz_assert(size >= sizeof(Elf32_Ehdr) && memcmp(data, ELFMAG, SELFMAG) == 0);
+        fuzz_assert(data[EI_CLASS] == ELFCLASS32 ||
+                    (data[EI_CLASS] == ELFCLASS64 && size >= sizeof(Elf64_Ehdr)));
+        uint16_t type;
+        memcpy(&type, data + offsetof(Elf64_Ehdr, e_type), sizeof(type));
+        fuzz_assert(type == ET_EXEC || type == ET_DYN);
+        fuzz_assert(is_static == !scan_for_interp(data, size));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static char marker_text[] = "untouched";
@@ -61,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int r = oih_elf_library_read(memfd, &l);
         fuzz_assert(lseek(memfd, 0, SEEK_CUR) == 5);
         fuzz_assert(r == 0 || r == -ENOEXEC || r == -ENOMEM);
+        check_program(data, size, r == 0);
 
         if (r < 0) {
                 fuzz_assert(l.soname == marker_text && l.machine == 0xbeef && l.elf_class == 0xaa);

@@ -412,6 +412,57 @@ static void test_all_problems(void)
         is_str(oih_kind_key(_OIH_KIND_MAX), "?", "no key past the last kind");
 }
 
+/* What messages say is known comes from the tables the parser reads with, in full. */
+static void test_known_lists(void)
+{
+        struct oih_config *c =
+                parse("{ " ACT "\"Devices_\": 1, \"devices\": [{\"path\": \"/dev/x\", \"size\": 1}],"
+                      " \"binaries\": [{\"path\": \"/x\", \"major\": 1}] }");
+        is_int(strv_length(c->unknown_keys), 3, "three unknown keys");
+        is_str(c->unknown_keys[0],
+               "unknown key \"Devices_\" (known: description, activation_flag, activation_annotation, modules, inject, devices, binaries, libraries, directories, miscellaneous, mounts)",
+               "the top level lists its keys and every kind's list");
+        is_str(c->unknown_keys[1],
+               "devices[0]: unknown key \"size\" (known: path, container_path, optional, major, minor)",
+               "a device entry lists the device numbers too");
+        is_str(c->unknown_keys[2],
+               "binaries[0]: unknown key \"major\" (known: path, container_path, optional)",
+               "another entry lists the path keys only");
+        oih_config_free(c);
+
+        c = parse("{ " ACT MOUNT_XY "\"options\": [\"bogus\"]}] }");
+        is_str(first_problem(c),
+               "mounts[0].options[0]: \"bogus\" is not a known option (ro, rw, nosuid, suid, nodev, dev, noexec, exec, bind, rbind, noatime, relatime, strictatime, nodiratime, diratime, private, rprivate, slave, rslave)",
+               "an unknown mount option is told every known one");
+        oih_config_free(c);
+
+        /* Every option the message names is taken. */
+        _cleanup_free_ char *known = oih_mount_options_known();
+        char *save = NULL;
+        unsigned flags = 0, taken = 0, names = 0;
+        for (char *o = known ? strtok_r(known, ", ", &save) : NULL; o; o = strtok_r(NULL, ", ", &save)) {
+                names++;
+                taken += oih_mount_option_apply(o, &flags) == 0;
+        }
+        is_int(names, 19, "nineteen options are known");
+        is_int(taken, names, "each of them is taken");
+        is_int(oih_mount_option_apply("shared", &flags), -EPERM, "\"shared\" is refused");
+        is_int(oih_mount_option_apply("bogus", &flags), -EINVAL, "\"bogus\" is unknown");
+}
+
+/* The plan's and CDI's text of mount flags: "ro" or "rw" first, "rbind" last. */
+static void test_flags_text(void)
+{
+        _cleanup_free_ char *all = oih_mount_flags_to_string(
+                OIH_MOUNT_RDONLY | OIH_MOUNT_NOSUID | OIH_MOUNT_NODEV | OIH_MOUNT_NOEXEC |
+                OIH_MOUNT_RECURSIVE | OIH_MOUNT_NOATIME | OIH_MOUNT_STRICTATIME | OIH_MOUNT_NODIRATIME);
+        _cleanup_free_ char *none = oih_mount_flags_to_string(0);
+        _cleanup_free_ char *defaults = oih_mount_flags_to_string(OIH_MOUNT_DEFAULTS);
+        is_str(all, "ro,nosuid,nodev,noexec,noatime,strictatime,nodiratime,rbind", "every flag, in order");
+        is_str(none, "rw", "no flag is \"rw\"");
+        is_str(defaults, "rw,nosuid,nodev,rbind", "the defaults of a mounts entry");
+}
+
 int main(void)
 {
         test_go_format();
@@ -419,5 +470,7 @@ int main(void)
         test_malformed();
         test_go_hook_leniency();
         test_all_problems();
+        test_known_lists();
+        test_flags_text();
         return tap_finish();
 }

@@ -2,7 +2,8 @@
 /*
  * Reading a shared library's soname, machine and class (elf-library.h): real libraries (the test library of
  * tests/helpers, the C library, a gconv module without soname, this program), shared objects written
- * here byte by byte in both classes, and every way of breaking one that the reader must refuse.
+ * here byte by byte in both classes, and every way of breaking one that the reader must refuse. Then the
+ * same reader's answer to whether a program is statically linked (the host's ldconfig must be).
  */
 #include <glob.h>
 #include <elf.h>
@@ -55,6 +56,7 @@ struct spec {
         uint64_t load_offset_field, load_filesz_field; /* of the string table's PT_LOAD */
         uint64_t load0_filesz_field;                   /* of the first PT_LOAD */
         uint64_t note_vaddr; /* when not 0: a PT_NOTE mapping the string table there */
+        bool interp;         /* a PT_INTERP naming a dynamic loader (the string table), as a program has */
         bool no_strtab;
         uint64_t strtab_field;
         const char *soname; /* NULL: no DT_SONAME */
@@ -166,6 +168,8 @@ static uint8_t *build(const struct spec *s, size_t *ret_size)
                 put_phdr(buf, cap, s, phoff + phnum++ * phsize, PT_DYNAMIC, dynoff, dynoff, dyn_filesz);
         if (s->note_vaddr)
                 put_phdr(buf, cap, s, phoff + phnum++ * phsize, PT_NOTE, stroff, s->note_vaddr, strsz);
+        if (s->interp)
+                put_phdr(buf, cap, s, phoff + phnum++ * phsize, PT_INTERP, stroff, str_vaddr, strsz);
 
         uint8_t ident[EI_NIDENT] = { 0 };
         memcpy(ident, s->magic ?: ELFMAG, SELFMAG);
@@ -618,6 +622,100 @@ static void test_real(void)
 #endif
 }
 
+/* oih_elf_program_is_static() on a crafted file: 0 with the answer, or the error with *ret untouched. */
+static void expect_program(const struct spec *s, int error, bool is_static, const char *what)
+{
+        _cleanup_free_ char *path = NULL;
+        size_t size;
+        _cleanup_free_ uint8_t *buf = build(s, &size);
+
+        if (asprintf(&path, "%s/program%u", dir, files++) < 0)
+                tap_bail("asprintf");
+        write_bytes(path, buf, size);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                tap_bail(path);
+        bool got = !is_static; /* a value a success must overwrite */
+        int r = oih_elf_program_is_static(fd, &got);
+        is_int(r, error, "%s: %s", what, error ? strerror(-error) : "read");
+        if (error == 0)
+                ok(got == is_static, "%s: %s", what, is_static ? "static" : "dynamically linked");
+        else
+                ok(got == !is_static, "%s: nothing returned", what);
+}
+
+static void test_programs(void)
+{
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64, .machine = EM_X86_64, .type = ET_EXEC }, 0,
+                       true, "a 64-bit ET_EXEC without PT_INTERP");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64,
+                                       .machine = EM_X86_64,
+                                       .type = ET_EXEC,
+                                       .soname = "/lib64/ld-linux-x86-64.so.2",
+                                       .interp = true },
+                       0, false, "a 64-bit ET_EXEC with PT_INTERP");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64, .machine = EM_X86_64, .interp = true }, 0,
+                       false, "a PIE (ET_DYN) with PT_INTERP");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64, .machine = EM_X86_64 }, 0, true,
+                       "a static PIE (ET_DYN without PT_INTERP)");
+        expect_program(
+                &(struct spec){
+                        .elf_class = ELFCLASS32, .machine = EM_386, .type = ET_EXEC, .interp = true },
+                0, false, "a 32-bit ET_EXEC with PT_INTERP");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64, .machine = EM_X86_64, .type = ET_REL },
+                       -ENOEXEC, true, "an object file (ET_REL)");
+        expect_program(
+                &(struct spec){
+                        .elf_class = ELFCLASS64, .machine = EM_X86_64, .type = ET_EXEC, .magic = "\177ELG" },
+                -ENOEXEC, true, "a broken magic");
+        expect_program(
+                &(struct spec){
+                        .elf_class = ELFCLASS64, .machine = EM_X86_64, .type = ET_EXEC, .data = DATA_OTHER },
+                -ENOEXEC, true, "the other byte order");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64,
+                                       .machine = EM_X86_64,
+                                       .type = ET_EXEC,
+                                       .phoff_field = 0x7fffffff },
+                       -ENOEXEC, true, "program headers past the end of the file");
+        expect_program(&(struct spec){ .elf_class = ELFCLASS64,
+                                       .machine = EM_X86_64,
+                                       .type = ET_EXEC,
+                                       .phentsize_field = 4 },
+                       -ENOEXEC, true, "program headers of the wrong size");
+
+        _cleanup_free_ char *script = NULL;
+        if (asprintf(&script, "%s/script", dir) < 0)
+                tap_bail("asprintf");
+        static const char text[] = "#!/bin/sh\nexec /sbin/ldconfig.real \"$@\"\n";
+        write_bytes(script, text, strlen(text));
+        _cleanup_close_ int fd = open(script, O_RDONLY | O_CLOEXEC);
+        bool got = false;
+        is_int(oih_elf_program_is_static(fd, &got), -ENOEXEC, "a script is no ELF program");
+
+        /* This program is linked dynamically (meson links tests against the C library's ld.so). */
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        got = true;
+        is_int(oih_elf_program_is_static(self, &got), 0, "this program is read");
+        ok(!got, "this program is dynamically linked");
+
+        /* glibc's ldconfig is linked statically: the one the hook runs in a container's root. */
+        static const char *const ldconfigs[] = { "/sbin/ldconfig.real", "/sbin/ldconfig",
+                                                 "/usr/sbin/ldconfig" };
+        bool found = false;
+        for (size_t i = 0; i < ELEMENTSOF(ldconfigs) && !found; i++) {
+                _cleanup_close_ int lfd = open(ldconfigs[i], O_RDONLY | O_CLOEXEC);
+                if (lfd < 0)
+                        continue;
+                int r = oih_elf_program_is_static(lfd, &got);
+                if (r == -ENOEXEC)
+                        continue; /* a wrapper script */
+                is_int(r, 0, "the host's ldconfig %s is read", ldconfigs[i]);
+                ok(got, "the host's ldconfig %s is static", ldconfigs[i]);
+                found = true;
+        }
+        ok(found, "the host has glibc's ldconfig (Debian's libc-bin, always installed)");
+}
+
 int main(void)
 {
         dir = tmpdir_new();
@@ -626,6 +724,7 @@ int main(void)
         test_crafted_broken();
         test_not_files();
         test_real();
+        test_programs();
         ok(reads > 0 && offset_moved == 0, "the file offset is never used (%u of %u reads moved it)",
            offset_moved, reads);
 

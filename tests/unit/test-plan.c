@@ -629,7 +629,7 @@ static void test_print(void)
         oih_plan_free(empty);
 }
 
-/* Globs skip the matches that are not what the entry asks for, of every kind (found in review). */
+/* Globs skip the matches that are not what the entry asks for, of every kind. */
 static void test_glob_consistency(void)
 {
         _cleanup_error_ oih_error *e1 = NULL, *e2 = NULL, *e3 = NULL;

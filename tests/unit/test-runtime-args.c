@@ -185,8 +185,10 @@ static void test_config(void)
                 { "{\"hook\": {\"args\": [1]}}", "\"hook.args\"[0]: expected a string" },
                 { "{\"hook\": {\"env\": [\"NOVALUE\"]}}", "\"hook.env\"[0]: expected NAME=VALUE" },
                 { "{\"hook\": {\"timeout\": 0}}", "\"hook.timeout\"" },
-                { "{\"hook\": {\"when\": {}}}", "unknown key \"when\"" },
-                { "{\"runtimes\": {}}", "unknown key \"runtimes\"" },
+                { "{\"hook\": {\"when\": {}}}",
+                  "\"hook\": unknown key \"when\" (known: path, args, env, timeout)" },
+                { "{\"runtimes\": {}}",
+                  "bad.json: unknown key \"runtimes\" (known: description, runtime, hook)" },
                 { "{\"runtime\": ", "line 1" },
                 { "[]", "expected a JSON object" },
         };

@@ -271,7 +271,7 @@ static void test_read(void)
         tmpdir_remove(bundle);
 }
 
-/* A mapping whose host range runs past the last id maps nothing there (found in review). */
+/* A mapping whose host range runs past the last id maps nothing there. */
 static void test_mapping_overflow(void)
 {
         const char *text =

@@ -29,8 +29,9 @@ static void test_printable(const char *in, const char *expected, const char *wha
 {
         _cleanup_free_ char *got = string_printable(in);
         is_str(got, expected, "string_printable: %s", what);
-        ok(got && string_is_printable(got), "and the result is printable text itself (%s)", what);
-        ok(string_is_printable(in) == streq_ptr(in, got), "string_is_printable agrees (%s)", what);
+        /* Printable text is what the cleaner leaves as it is. */
+        _cleanup_free_ char *again = got ? string_printable(got) : NULL;
+        is_str(again, got, "and the result is printable text itself (%s)", what);
 
         char *buf = NULL;
         size_t size = 0;
@@ -102,6 +103,30 @@ static void test_terminal_text(void)
                "a log line carries no control character and no invalid UTF-8");
 }
 
+/* The one check of a name's characters, and the tables joined for messages. */
+static void test_names(void)
+{
+        ok(string_is_name("nvidia_uvm-2", "_-"), "letters, digits and the extra characters make a name");
+        ok(!string_is_name("", "_-"), "an empty string is no name");
+        ok(!string_is_name("a.b", "_-"), "a character outside the extra ones is refused");
+        ok(string_is_name("a.b", "_-."), "the same character is taken when it is an extra one");
+        ok(!string_is_name("caf\xc3\xa9", "_-"), "a letter outside ASCII is refused");
+        ok(!string_is_name("a b", "_-"), "a space is refused");
+        ok(ascii_is_letter('z'), "a small ASCII letter is a letter");
+        ok(ascii_is_letter('A'), "a capital ASCII letter is a letter");
+        ok(!ascii_is_letter('0'), "a digit is not a letter");
+        ok(ascii_is_alnum('0'), "a digit is alphanumeric");
+        ok(!ascii_is_name_char(0, "_-"), "NUL is never a name character");
+
+        static const char *const three[] = { "a", "bc", "d", NULL }, *const one[] = { "x", NULL },
+                                 *const none[] = { NULL };
+        _cleanup_free_ char *j3 = strv_join(three, ", "), *j1 = strv_join(one, ", "),
+                            *j0 = strv_join(none, ", ");
+        is_str(j3, "a, bc, d", "strv_join puts the separator between the strings");
+        is_str(j1, "x", "strv_join of one string is that string");
+        is_str(j0, "", "strv_join of no string is empty");
+}
+
 int main(void)
 {
         test_normalize("/dev/fuse", "/dev/fuse");
@@ -142,5 +167,6 @@ int main(void)
            "strv_length and contains");
 
         test_terminal_text();
+        test_names();
         return tap_finish();
 }
