@@ -424,7 +424,7 @@ int main(int argc, char **argv)
         case COMMAND_LDCACHE:
                 r = run_ldcache(a.folders, a.symlinks, a.libraries);
                 break;
-        default:
+        case COMMAND_HOOK:
                 r = run_hook(&(struct oih_options){
                         .config_dirs = dirs, .modules_dir = a.modules_dir, .activation = a.activation });
         }
