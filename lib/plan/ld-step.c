@@ -122,18 +122,21 @@ static int add_soname_link(struct planning *s, const char *config, const char *p
         return oih_hashmap_put(&s->implied, s->plan->ops[s->plan->n - 1].target, 0) < 0 ? -ENOMEM : 0;
 }
 
-/* One library at container path `target`: its entry, and its soname link. 1: ldconfig must do it all. The
- * strings stay where they are while the plan's operations move (add_soname_link() adds to them). */
+/* One library at container path `target`: its entry, and its soname link. 1: ldconfig must do it all.
+ * add_soname_link() adds to the plan's operations, which may move them, facts among them: what is needed of
+ * facts is read before (the strings stay where they are). */
 static int add_library(struct planning *s, const char *config, const char *target,
                        const struct oih_library_facts *facts)
 {
-        s->libraries++;
+        const int32_t flags = facts->ld_flags;
         const char *name = path_basename(target);
+        const char *soname = facts->soname ?: name;
+
+        s->libraries++;
         if (!oih_ldso_cache_name_ok(name))
                 return 0; /* ldconfig leaves it out too */
-        if (facts->ld_flags == 0)
+        if (flags == 0)
                 return 1;
-        const char *soname = facts->soname ?: name;
         _cleanup_free_ char *dir = path_dirname(target);
         _cleanup_free_ char *link = dir ? path_join(dir, soname) : NULL;
         if (!link)
@@ -145,7 +148,7 @@ static int add_library(struct planning *s, const char *config, const char *targe
                 if (r < 0)
                         return r;
         }
-        return add_entry(s, soname, link, facts->ld_flags);
+        return add_entry(s, soname, link, flags);
 }
 
 /* Every library, of the plan's operations and in place already; 1 as for add_library(). */

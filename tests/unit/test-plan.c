@@ -881,6 +881,36 @@ static void test_ld_entries(void)
         ok(ldcache(p) && !ldcache(p)->merge, "with ldconfig");
         oih_plan_free(p);
 
+        /* Forty libraries named by their files, each in a folder of its own: forty soname links are added
+         * while the step reads the libraries, and the operations move as they grow. */
+        char many[8192] = "{\"activation_flag\": \"A\", \"libraries\": [";
+        size_t used = strlen(many);
+        for (int i = 0; i < 40; i++) {
+                char dir[64], file[96];
+                snprintf(dir, sizeof(dir), "lib4/%02d", i);
+                snprintf(file, sizeof(file), "%s/libinjtest.so.1.2.3", dir);
+                if (mkdir(at("lib4"), 0755) < 0 && errno != EEXIST)
+                        tap_bail("mkdir");
+                if (mkdir(at(dir), 0755) < 0)
+                        tap_bail("mkdir");
+                copy_to(libinjtest, at(file));
+                used += (size_t)snprintf(many + used, sizeof(many) - used, "%s\"%s\"", i ? ", " : "",
+                                         at(file));
+        }
+        snprintf(many + used, sizeof(many) - used, "]}");
+        c = config("/c/ld.json", "%s", many);
+        p = plan1(c, NULL);
+        ld = ldcache(p);
+        is_int(count(p, OIH_OP_SYMLINK), 40, "forty libraries in forty folders: forty soname links");
+        ok(ld && ld->merge, "the ld cache step merges");
+        is_int(ld ? ld->n_entries : 0, 40, "forty entries");
+        bool flags_kept = ld != NULL;
+        for (size_t i = 0; ld && i < ld->n_entries; i++)
+                flags_kept = flags_kept && ld->entries[i].flags == 0x0303;
+        ok(flags_kept, "each with the flags of its library");
+        oih_plan_free(p);
+        oih_config_free(c);
+
         /* A file listed as a binary first and as a library too (Solarflare's configs list a library
          * among the binaries): one bind, and it is a library to the ld cache. */
         c = config("/c/ld.json",
