@@ -1069,11 +1069,42 @@ static void test_bare_names(const char *libinjtest)
         oih_plan_host_ldso_cache_for_tests(NULL);
 }
 
+/* Every type's table entry is whole: what each part of the hook asks of a type, it has. */
+static void test_vtables(void)
+{
+        const char *missing[6] = {};
+        for (enum oih_op_type t = 0; t < _OIH_OP_MAX; t++) {
+                const struct oih_op_vtable *vt = oih_op_vtable(t);
+                if (!vt) {
+                        missing[0] = "an entry";
+                        continue;
+                }
+                if (!vt->name)
+                        missing[1] = "a name";
+                if (!vt->same)
+                        missing[2] = vt->name;
+                if (vt->source && !vt->source_key)
+                        missing[3] = vt->name;
+                if (vt->cdi_form == OIH_CDI_LEFT_OUT ? !vt->cdi_left_out : !vt->cdi_write)
+                        missing[4] = vt->name;
+                if (!vt->apply && t != OIH_OP_MODULE)
+                        missing[5] = vt->name;
+        }
+        ok(!missing[0], "every type has an entry in the table");
+        ok(!missing[1], "and a name");
+        ok(!missing[2], "same(), for a second config's operation at its place (%s)", missing[2] ?: "all");
+        ok(!missing[3], "a JSON key for its source (%s)", missing[3] ?: "all");
+        ok(!missing[4], "a CDI form, or the line that says why CDI leaves it out (%s)", missing[4] ?: "all");
+        ok(!missing[5], "apply(), but modules, which are loaded together before (%s)", missing[5] ?: "all");
+        ok(!oih_op_vtable(_OIH_OP_MAX), "and nothing past the last type");
+}
+
 int main(void)
 {
         if (geteuid() != 0)
                 tap_skip_all("needs root (mknod of test device nodes)");
         setup();
+        test_vtables();
         test_library_chain();
         test_kinds();
         test_devices();
