@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include "command-cdi.h"
 #include "config-load.h"
 #include "json.h"
 #include "log.h"
-#include "mount-options.h"
 #include "plan.h"
 
 /*
@@ -29,52 +25,29 @@ static char *device_name(const char *file_name)
         return n;
 }
 
-static void write_options(oih_json_writer *w, unsigned flags)
+static bool has_form(const struct oih_plan *p, enum oih_cdi_form form)
 {
-        _cleanup_free_ char *opts = oih_mount_flags_to_string(flags);
-        char *save = NULL;
+        for (size_t i = 0; i < p->n; i++)
+                if (OP_VTABLE(&p->ops[i])->cdi_form == form)
+                        return true;
+        return false;
+}
 
-        oih_json_write_string(w, "options");
+/* The entries of one part of containerEdits: every operation of that form, each written by its type. */
+static void write_section(oih_json_writer *w, const struct oih_plan *p, const char *key,
+                          enum oih_cdi_form form)
+{
+        if (!has_form(p, form))
+                return;
+        oih_json_write_string(w, key);
         oih_json_write_array_open(w);
-        for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save))
-                oih_json_write_string(w, o);
-        if (!(flags & OIH_MOUNT_RECURSIVE))
-                oih_json_write_string(w, "bind");
+        for (size_t i = 0; i < p->n; i++)
+                if (OP_VTABLE(&p->ops[i])->cdi_form == form)
+                        OP_VTABLE(&p->ops[i])->cdi_write(&p->ops[i], w);
         oih_json_write_array_close(w);
 }
 
-static void write_device_node(oih_json_writer *w, const struct oih_op *o)
-{
-        oih_json_write_object_open(w);
-        oih_json_write_pair(w, "path", o->target);
-        oih_json_write_pair(w, "hostPath", o->source);
-        oih_json_write_pair(w, "type", S_ISBLK(o->mode) ? "b" : "c");
-        oih_json_write_string(w, "major");
-        oih_json_write_integer(w, major(o->rdev));
-        oih_json_write_string(w, "minor");
-        oih_json_write_integer(w, minor(o->rdev));
-        oih_json_write_string(w, "fileMode");
-        oih_json_write_integer(w, o->mode & 0777);
-        oih_json_write_pair(w, "permissions", "rw");
-        oih_json_write_string(w, "uid");
-        oih_json_write_integer(w, o->uid);
-        oih_json_write_string(w, "gid");
-        oih_json_write_integer(w, o->gid);
-        oih_json_write_object_close(w);
-}
-
-static void write_mount(oih_json_writer *w, const struct oih_op *o)
-{
-        oih_json_write_object_open(w);
-        oih_json_write_pair(w, "hostPath", o->source);
-        oih_json_write_pair(w, "containerPath", o->target);
-        oih_json_write_pair(w, "type", "bind");
-        /* Files to copy are read-only binds here: CDI has no copies. */
-        write_options(w, o->type == OIH_OP_MOUNT ? o->mount_flags : OIH_MOUNT_FILE_DEFAULTS);
-        oih_json_write_object_close(w);
-}
-
-/* The createContainer hook that makes the symlinks and refreshes the ld cache, if any are needed. */
+/* The createContainer hook that makes the symlinks and carries out the ld cache step, if any are needed. */
 static void write_hook(oih_json_writer *w, const struct oih_plan *p, const char *self)
 {
         oih_json_write_object_open(w);
@@ -87,22 +60,17 @@ static void write_hook(oih_json_writer *w, const struct oih_plan *p, const char 
         /* The libraries first: the entry point reads their sonames in the root, for the ld cache. */
         for (size_t i = 0; i < p->n; i++) {
                 const struct oih_op *o = &p->ops[i];
-                if (o->kind == OIH_KIND_LIBRARY && (o->type == OIH_OP_BIND || o->type == OIH_OP_COPY)) {
+                if (o->kind == OIH_KIND_LIBRARY && OP_VTABLE(o)->library) {
                         oih_json_write_string(w, "--library");
                         oih_json_write_string(w, o->target);
                 }
         }
-        for (size_t i = 0; i < p->n; i++) {
-                const struct oih_op *o = &p->ops[i];
-                if (o->type == OIH_OP_SYMLINK) {
-                        oih_json_write_string(w, "--symlink");
-                        oih_json_write_string(w, o->target);
-                        oih_json_write_string(w, o->source);
-                } else if (o->type == OIH_OP_LDCACHE)
-                        STRV_FOREACH (d, o->dirs) {
-                                oih_json_write_string(w, "--folder");
-                                oih_json_write_string(w, *d);
-                        }
+        for (size_t i = 0; i < p->n; i++)
+                if (OP_VTABLE(&p->ops[i])->cdi_form == OIH_CDI_HOOK)
+                        OP_VTABLE(&p->ops[i])->cdi_write(&p->ops[i], w);
+        STRV_FOREACH (d, p->ld.dirs) {
+                oih_json_write_string(w, "--folder");
+                oih_json_write_string(w, *d);
         }
         oih_json_write_array_close(w);
         oih_json_write_string(w, "env");
@@ -112,39 +80,15 @@ static void write_hook(oih_json_writer *w, const struct oih_plan *p, const char 
         oih_json_write_object_close(w);
 }
 
-static bool has_type(const struct oih_plan *p, enum oih_op_type a, enum oih_op_type b)
-{
-        for (size_t i = 0; i < p->n; i++)
-                if (p->ops[i].type == a || p->ops[i].type == b)
-                        return true;
-        return false;
-}
-
 static void write_device(oih_json_writer *w, const char *name, const struct oih_plan *p, const char *self)
 {
         oih_json_write_object_open(w);
         oih_json_write_pair(w, "name", name);
         oih_json_write_string(w, "containerEdits");
         oih_json_write_object_open(w);
-
-        if (has_type(p, OIH_OP_DEVICE, OIH_OP_DEVICE)) {
-                oih_json_write_string(w, "deviceNodes");
-                oih_json_write_array_open(w);
-                for (size_t i = 0; i < p->n; i++)
-                        if (p->ops[i].type == OIH_OP_DEVICE)
-                                write_device_node(w, &p->ops[i]);
-                oih_json_write_array_close(w);
-        }
-        if (has_type(p, OIH_OP_BIND, OIH_OP_COPY) || has_type(p, OIH_OP_MOUNT, OIH_OP_MOUNT)) {
-                oih_json_write_string(w, "mounts");
-                oih_json_write_array_open(w);
-                for (size_t i = 0; i < p->n; i++)
-                        if (p->ops[i].type == OIH_OP_BIND || p->ops[i].type == OIH_OP_COPY ||
-                            p->ops[i].type == OIH_OP_MOUNT)
-                                write_mount(w, &p->ops[i]);
-                oih_json_write_array_close(w);
-        }
-        if (has_type(p, OIH_OP_SYMLINK, OIH_OP_LDCACHE)) {
+        write_section(w, p, "deviceNodes", OIH_CDI_DEVICE_NODE);
+        write_section(w, p, "mounts", OIH_CDI_MOUNT);
+        if (has_form(p, OIH_CDI_HOOK) || p->ld.dirs) {
                 oih_json_write_string(w, "hooks");
                 oih_json_write_array_open(w);
                 write_hook(w, p, self);
@@ -154,22 +98,22 @@ static void write_device(oih_json_writer *w, const char *name, const struct oih_
         oih_json_write_object_close(w);
 }
 
-/* What CDI cannot do of this plan, said once per config; false when nothing is left to export. */
-static bool exportable(const struct oih_config *c, const struct oih_plan *p)
+/* What CDI cannot do of this plan, said once per operation; false when nothing is left to export. */
+static bool exportable(const struct oih_plan *p)
 {
         bool any = false;
         for (size_t i = 0; i < p->n; i++) {
-                enum oih_op_type t = p->ops[i].type;
-                if (t == OIH_OP_MKDIR)
-                        log_info(
-                                "%s: CDI cannot make folders: \"%s\" is left out (a mount inside it makes it)",
-                                c->file, p->ops[i].target);
-                else if (t == OIH_OP_MODULE)
-                        log_warning(
-                                "%s: CDI cannot load kernel modules: \"%s\" is left out; load it at boot",
-                                c->file, p->ops[i].source);
-                else
+                const struct oih_op_vtable *vt = OP_VTABLE(&p->ops[i]);
+                switch (vt->cdi_form) {
+                case OIH_CDI_LEFT_OUT:
+                        vt->cdi_left_out(&p->ops[i]);
+                        break;
+                case OIH_CDI_DEVICE_NODE:
+                case OIH_CDI_MOUNT:
+                case OIH_CDI_HOOK:
                         any = true;
+                        break;
+                }
         }
         return any;
 }
@@ -240,7 +184,7 @@ int oih_command_cdi(char *const *dirs, const char *vendor, const char *version, 
                         left_out++;
                         continue;
                 }
-                if (!exportable(c, plan)) {
+                if (!exportable(plan)) {
                         log_warning("%s: nothing of it can be expressed in CDI; left out", c->file);
                         left_out++;
                         continue;

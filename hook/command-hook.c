@@ -47,13 +47,28 @@ int oih_command_hook(const struct oih_options *options, const struct oih_state *
         return r;
 }
 
+/* The libraries in place, and the strings they hold. */
+struct present {
+        struct oih_ld_library *libraries;
+        size_t n;
+        char **targets;
+};
+
+static void present_done(struct present *pr)
+{
+        for (size_t i = 0; i < pr->n; i++)
+                oih_library_facts_done(&pr->libraries[i].facts);
+        free(pr->libraries);
+        strv_free(pr->targets);
+}
+
 /*
  * The libraries the runtime bound into the root from the CDI spec's mounts: each is read where it is, in
  * the root (resolved inside it, opened for reading only once it is known to be a regular file), for the
  * soname and kind that the ld cache step needs, as hook mode reads them on the host.
  */
-static int add_present_libraries(struct oih_plan *plan, const struct oih_spec *spec, char *const *libraries,
-                                 oih_error **err)
+static int read_present_libraries(const struct oih_spec *spec, char *const *libraries, struct present *ret,
+                                  oih_error **err)
 {
         if (!libraries)
                 return 0;
@@ -61,6 +76,9 @@ static int add_present_libraries(struct oih_plan *plan, const struct oih_spec *s
         if (rootfd < 0)
                 return oih_error_set_errno(err, errno, "ldcache: cannot open the container's root \"%s\"",
                                            spec->root_path);
+        ret->libraries = calloc(strv_length(libraries), sizeof(*ret->libraries));
+        if (!ret->libraries)
+                return oih_error_set(err, ENOMEM, "out of memory");
         STRV_FOREACH (l, libraries) {
                 _cleanup_free_ char *target = NULL;
                 _cleanup_close_ int pfd = -1, fd = -1;
@@ -87,10 +105,34 @@ static int add_present_libraries(struct oih_plan *plan, const struct oih_spec *s
                 fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0)
                         return oih_error_set_errno(err, errno, "ldcache: cannot open \"%s\"", target);
-                if (oih_plan_add_present_library(plan, "ldcache", target, fd) < 0)
+                struct oih_ld_library *lib = &ret->libraries[ret->n];
+                const char *t = target;
+                if (strv_consume(&ret->targets, TAKE_PTR(target)) < 0 ||
+                    oih_library_facts_read(fd, t, &lib->facts) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
+                lib->config = "ldcache";
+                lib->target = t;
+                ret->n++;
         }
         return 0;
+}
+
+/* A link the CDI spec asks for, planned as hook mode plans the links of a library's chain. */
+static int add_symlink(struct oih_plan *plan, const char *target, const char *text)
+{
+        struct oih_op op = {
+                .type = OIH_OP_SYMLINK,
+                .kind = OIH_KIND_LIBRARY,
+                .config = strdup("ldcache"),
+                .target = strdup(target),
+                .symlink.text = strdup(text),
+        };
+        if (!op.config || !op.target || !op.symlink.text) {
+                oih_op_done(&op);
+                return -ENOMEM;
+        }
+        /* The same link twice is one; two links at one place: the first is made. */
+        return oih_plan_add_op(plan, &op, NULL) == -ENOMEM ? -ENOMEM : 0;
 }
 
 int oih_command_ldcache(const struct oih_state *state, char *const *folders, char *const *symlinks,
@@ -99,6 +141,7 @@ int oih_command_ldcache(const struct oih_state *state, char *const *folders, cha
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
         _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_(present_done) struct present present = {};
         int r;
 
         r = oih_spec_read(state->bundle, &spec, err);
@@ -118,10 +161,10 @@ int oih_command_ldcache(const struct oih_state *state, char *const *folders, cha
                 if (path_normalize(symlinks[i], &target, &why) < 0)
                         return oih_error_set(err, EINVAL, "ldcache: --symlink \"%s\" %s", symlinks[i],
                                              why ?: "is not valid");
-                if (oih_plan_add_symlink(plan, "ldcache", target, symlinks[i + 1]) < 0)
+                if (add_symlink(plan, target, symlinks[i + 1]) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
         }
-        r = add_present_libraries(plan, spec, libraries, err);
+        r = read_present_libraries(spec, libraries, &present, err);
         if (r < 0)
                 return r;
         STRV_FOREACH (f, folders) {
@@ -135,7 +178,7 @@ int oih_command_ldcache(const struct oih_state *state, char *const *folders, cha
         }
         /* The ld cache step as hook mode plans it, from the libraries; folders given alone (a spec written
          * before --library) add to it, and without libraries ldconfig does the work. */
-        if (oih_plan_finish(plan) < 0 || oih_plan_add_ldcache(plan, dirs) < 0)
+        if (oih_plan_ld_step(plan, present.libraries, present.n, dirs) < 0)
                 return oih_error_set(err, ENOMEM, "out of memory");
 
         return oih_execute(plan, spec, state, &(struct oih_execute_options){ .inside_container = true },

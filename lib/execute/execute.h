@@ -2,15 +2,15 @@
 /*
  * execute.h: carrying out a plan, the only part of the hook that changes anything.
  *
- * 1. In the host's namespaces: load modules, open the container's cgroup, take every source (open_tree
- * copies of what is bound, fds of what is copied, the host's ldconfig in a sealed memfd), each checked
- * against the device and inode the plan saw.
- * 2. Enter the container's mount namespace, open its root once, and do every operation relative to
- *    that root fd, recording what changed.
- * 3. Allow the injected devices in the container's cgroup (exactly their major:minor, "rw").
- * 4. On any failure, undo what was done and report one line naming the config file and the path; on
- *    success, keep it. Doing the same plan twice (a hook registered for two stages) changes nothing
- *    the second time.
+ * take_sources: in the host's namespaces, load modules, open the container's cgroup, take every source
+ *   (each operation type's take(), op.h: open_tree copies of what is bound, fds of what is copied), each
+ *   checked against the device and inode the plan saw, and open the host's ldconfig for the ld cache step.
+ * enter: enter the container's mount namespace and open its root once.
+ * apply: apply every operation relative to that root fd (each type's apply()), recording what changed,
+ *   then the plan's ld cache step (ld-refresh.h).
+ * allow devices: in the container's cgroup, exactly the injected devices' major:minor, "rw".
+ * On any failure, what was done is undone and one line names the config file and the path; on success,
+ * it is kept. Doing the same plan twice (a hook registered for two stages) changes nothing the second time.
  */
 #pragma once
 

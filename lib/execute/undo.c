@@ -75,9 +75,10 @@ static int undo_one(int rootfd, const struct oih_undo_entry *e)
                 return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
         case OIH_UNDO_REPLACED:
                 return renameat(dfd, e->backup, dfd, name) < 0 ? negative_errno() : 0;
-        default:
-                return -EINVAL;
+        case OIH_UNDO_MOUNTED:
+                break; /* above */
         }
+        return -EINVAL;
 }
 
 void oih_undo_rollback(struct oih_undo *u)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 
 #include "ld-refresh.h"
+#include "ldconfig.h"
 #include "ldso-cache.h"
 #include "log.h"
 #include "rootfs.h"
@@ -150,4 +151,40 @@ int oih_ldconf_ensure(struct oih_writer *p, char *const *dirs, oih_error **err)
         if (r < 0)
                 return oih_error_set_errno(err, -r, "cannot write \"/etc/ld.so.conf\" in the container");
         return 0;
+}
+
+int oih_ld_refresh(struct oih_writer *w, const struct oih_ld_step *ld, int ldconfig_fd, const char *label,
+                   oih_error **err)
+{
+        int r;
+
+        if (!oih_root_has_glibc(w->rootfd)) {
+                log_info(
+                        "the container's root has no glibc (no ld.so.cache, no glibc loader): libraries are in place, no ld cache to refresh");
+                return 0;
+        }
+        r = oih_ldconf_ensure(w, ld->dirs, err);
+        if (r >= 0 && ld->merge) {
+                /* The image's cache and what the plan knows of the injected libraries: no ldconfig. */
+                r = oih_ldcache_merge(w, ld->entries, ld->n_entries);
+                if (r >= 0)
+                        return 0;
+                if (r == -ENOENT || r == -EPROTONOSUPPORT) {
+                        log_debug("%s: %s; running ldconfig", OIH_LDSO_CACHE_FILE,
+                                  r == -ENOENT ? "the image has none" : "not a cache the hook can add to");
+                        r = 0;
+                } else
+                        r = oih_error_set_errno(err, -r, "cannot write \"%s\"", OIH_LDSO_CACHE_FILE);
+        }
+        _cleanup_close_ int sealed = -1;
+        /* ldconfig writes its cache where the hook would: never into a volume. */
+        if (r >= 0 && (r = oih_writer_check(w, OIH_LDSO_CACHE_FILE)) < 0)
+                r = oih_error_set_errno(err, -r, "cannot open the folder of \"%s\"", OIH_LDSO_CACHE_FILE);
+        if (r >= 0)
+                r = oih_ldconfig_seal(ldconfig_fd, &sealed, err);
+        if (r >= 0)
+                r = oih_ldconfig_run(w->rootfd, sealed, &w->owner, ld->dirs, err);
+        if (r < 0)
+                oih_error_prefix(err, "%s: refreshing the container's ld cache", label);
+        return r;
 }
