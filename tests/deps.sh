@@ -15,8 +15,10 @@ packages=(
     zlib1g
     # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
     uidmap
-    # fuzzing and sanitizers (issue 6), benchmarks
+    # fuzzing and sanitizers, benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
+    # the formatting check of tests/run
+    clang-format
     # man pages; the JSON Schema of the config format, checked in the tests
     scdoc python3-jsonschema
     # the runtime shim under real engines: Docker 20.10, containerd 1.6 and its CRI plugin, driven by a
