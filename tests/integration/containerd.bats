@@ -43,7 +43,7 @@ json.dump(spec, open(sys.argv[3], "w"), indent=2)' "$OIH_HOOK" "$OIH_T/conf" "$O
     write_containerd_config "$OIH_T/ctd/base-spec.json"
     NODE=$OIH_T/node
     for h in oih:example.com/* oih-noannot:; do
-        HOST_ROOT= SOURCE_DIR=${OIH_HOOK%/*} CONFIG_SOURCE=$OIH_T/conf BIN_DIR=$NODE/bin CONFIG_DIR=$NODE/etc/oci-injector-hook \
+        HOST_ROOT= SOURCE_DIR=$OIH_BUILD CONFIG_SOURCE=$OIH_T/conf BIN_DIR=$NODE/bin CONFIG_DIR=$NODE/etc/oci-injector-hook \
             SHIM_CONFIG=$NODE/etc/oci-injector-runtime.json RUNTIMES=containerd CONTAINERD_CONFIG=$OIH_T/ctd/config.toml \
             HANDLER=${h%%:*} POD_ANNOTATIONS=${h#*:} "$OIH_SOURCE/deploy/kubernetes/install.sh" install
     done
@@ -192,7 +192,7 @@ PY
     containerd config default >"$OIH_T/node2/config.toml"
     cp "$OIH_T/node2/config.toml" "$OIH_T/node2/before.toml"
     for what in install install uninstall; do
-        HOST_ROOT=$OIH_T/node2 SOURCE_DIR=${OIH_HOOK%/*} RUNTIMES="containerd crio" CONTAINERD_CONFIG=/config.toml \
+        HOST_ROOT=$OIH_T/node2 SOURCE_DIR=$OIH_BUILD RUNTIMES="containerd crio" CONTAINERD_CONFIG=/config.toml \
             "$OIH_SOURCE/deploy/kubernetes/install.sh" "$what"
         [ "$what" = uninstall ] || [ "$(grep -c '^# BEGIN oci-injector-hook' "$OIH_T/node2/config.toml")" = 1 ]
     done
