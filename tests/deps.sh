@@ -17,6 +17,8 @@ packages=(
     uidmap
     # fuzzing (libFuzzer) and sanitizers, valgrind, benchmarks
     clang libclang-rt-14-dev valgrind hyperfine
+    # the formatting check of tests/run
+    clang-format
     # man pages; the JSON Schema of the config format, checked in the tests
     scdoc python3-jsonschema
     # the runtime shim under real engines: Docker 20.10, containerd 1.6 and its CRI plugin, driven by a

@@ -8,10 +8,8 @@
 load helpers
 
 setup_file() {
-    require_root
-    command -v podman >/dev/null || skip "podman is not installed"
-    make_test_root
-    make_host_files
+    require_program podman
+    setup_test_root
     write_config injtest.json "{
   \"activation_flag\": \"OCI_INJTEST\",
   \"activation_annotation\": \"example.com/injtest=true\",
@@ -38,11 +36,6 @@ setup_file() {
 }
 JSON
     done
-}
-
-teardown_file() {
-    remove_podman_image
-    remove_test_root
 }
 
 SEE='echo "bin: $(injtest 2>&1 || echo FAILED)"; echo "file: $(cat "$INJ/etc/injtest.conf" 2>&1)"'

@@ -7,18 +7,11 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
+    setup_injtest_root
 }
 
 teardown() {
     stop_standin
-}
-
-teardown_file() {
-    remove_test_root
 }
 
 # run_hook_with_state TEXT: hook mode with TEXT on stdin.
@@ -152,8 +145,7 @@ one_clear_line() {
         done
     done) &
     local churner=$! whole=0 refused=0
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     for round in $(seq 1 25); do
         new_bundle "churn-$round" glibc --cmd true --env OCI_CHURN=1
         local listing
@@ -181,12 +173,11 @@ one_clear_line() {
     wait $churner 2>/dev/null || true
     rm -f "$OIH_T/conf/churn.json"
     echo "whole: $whole, refused: $refused"
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "bad input: a container that exits during injection" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     for round in $(seq 1 20); do
         new_bundle "dies-$round" glibc --cmd true --env OCI_INJTEST=1
         start_standin private
@@ -200,5 +191,5 @@ one_clear_line() {
         [ "$status" -eq 0 ] || { [ "$status" -eq 1 ] && [ "$(printf '%s\n' "$output" | grep -c '')" -eq 1 ]; }
         rm -rf "$BUNDLE"
     done
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }

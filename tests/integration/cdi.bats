@@ -14,10 +14,8 @@ bats_require_minimum_version 1.5.0
 VENDOR=oih-test.example.com
 
 setup_file() {
-    require_root
-    command -v podman >/dev/null || skip "podman is not installed"
-    make_test_root
-    make_host_files
+    require_program podman
+    setup_test_root
     write_config injtest.json "{
   \"description\": \"the integration tests' injection, with fuse\",
   \"activation_flag\": \"OCI_INJTEST\",
@@ -43,7 +41,6 @@ setup_file() {
 teardown_file() {
     rm -f "${SPEC:-/nonexistent}"
     [ -n "${CACHED_IMAGE:-}" ] && podman rmi -f "$CACHED_IMAGE" >/dev/null 2>&1
-    remove_podman_image
     remove_test_root
 }
 
@@ -91,8 +88,7 @@ PY
 @test "cdi: podman run --device injects without any hooks.d" {
     mkdir -p /var/run/cdi
     "$OIH_HOOK" cdi --config-dir "$OIH_T/conf" --vendor "$VENDOR" >"$SPEC"
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     run timeout 180 podman run --rm --network none --runtime runc --ulimit nofile=1024:1024 \
         --ulimit nproc=1024:1024 --device "$VENDOR/config=injtest" -e "PATH=$INJ/bin:/bin" "$IMAGE" \
         /bin/sh -c "injtest; devopen /dev/fuse; cat $INJ/etc/injtest.conf; readlink $INJ/lib/libinjtest.so.1"
@@ -102,7 +98,7 @@ PY
     [[ "$output" == *"/dev/fuse: ok"* ]]
     [[ "$output" == *"injtest configuration"* ]]
     [[ "$output" == *"libinjtest.so.1.2.3"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "cdi: --cdi-version writes a newer version (which podman 4.3 does not read yet)" {
@@ -127,15 +123,14 @@ PY
 @test "cdi: into an image with an ld cache, the createContainer hook merges the library into it" {
     mkdir -p /var/run/cdi
     "$OIH_HOOK" cdi --config-dir "$OIH_T/conf" --vendor "$VENDOR" >"$SPEC"
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     run_cdi_podman "$CACHED_IMAGE"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"injtest library loaded"* ]]
     [[ "$output" == *"libinjtest.so.1.2.3"* ]]
     [[ "$output" == *"ldconfig did not run"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "cdi: a spec written before --library (folders and links only) still works: ldconfig runs" {

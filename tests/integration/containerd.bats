@@ -8,16 +8,12 @@
 # (pause) container never activated.
 
 load helpers
-load engines
 
 setup_file() {
-    require_root
-    command -v containerd >/dev/null || skip "containerd is not installed"
+    require_program containerd
     /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || skip "python3-grpcio or python3-protobuf is missing"
-    command -v protoc >/dev/null || skip "protobuf-compiler is missing"
-    make_test_root
-    make_host_files
-    write_injtest_config
+    require_program protoc protobuf-compiler
+    setup_injtest_root
     write_config injtest-annotation.json "{
   \"activation_annotation\": \"example.com/injtest=1\",
   \"binaries\": [\"$INJ/bin/injtest\"],
@@ -54,7 +50,7 @@ json.dump(spec, open(sys.argv[3], "w"), indent=2)' "$OIH_HOOK" "$OIH_T/conf" "$O
     chmod 755 "$NODE" "$NODE/etc"
     export NODE
 
-    export HOST_MOUNTS_BEFORE="$(host_mounts)"
+    snapshot_mounts
     start_containerd
     for ns in default k8s.io; do
         ctr --address "$CTD_SOCK" -n "$ns" images import "$OIH_T/app.tar" >/dev/null
@@ -205,5 +201,5 @@ PY
 }
 
 @test "containerd: the host's mount table is as it was" {
-    [ "$(host_mounts)" = "$HOST_MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

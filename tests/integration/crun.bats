@@ -14,20 +14,12 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
      (echo x >"$INJ/bin/injtest") 2>/dev/null && echo "bin writable: yes" || echo "bin writable: no"'
 
 setup_file() {
-    require_root
-    command -v crun >/dev/null || skip "crun is not installed"
-    make_test_root
-    make_host_files
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
+    require_program crun
+    setup_injtest_root
 }
 
 @test "crun: an activated container runs the injected binary through the refreshed ld cache" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     new_bundle on glibc --cmd "$SEE" --env "PATH=$INJ/bin:/bin" --env "INJ=$INJ" --env OCI_INJTEST=1 \
         --hook "$(hook_arg)"
     run_crun oih-crun-on
@@ -37,7 +29,7 @@ teardown_file() {
     [[ "$output" == *"dir: yes"* ]]
     [[ "$output" == *"file: $(cat "$INJ/etc/injtest.conf")"* ]]
     [[ "$output" == *"bin writable: no"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "crun: without the variable nothing is injected" {

@@ -13,9 +13,7 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
+    setup_test_root
     write_config devices.json '{
   "description": "fuse and tun, by bare name and by glob",
   "activation_flag": "OCI_DEVICES",
@@ -23,10 +21,6 @@ setup_file() {
 }'
     write_config block.json '{ "activation_flag": "OCI_BLOCK", "devices": ["/dev/loop0"] }'
     write_config numbered.json '{ "activation_flag": "OCI_NUMBERED", "devices": [{"path": "/dev/fuse", "major": 10, "minor": 228}] }'
-}
-
-teardown_file() {
-    remove_test_root
 }
 
 # A glibc-free image with the static devopen helper and, made on the host, a node of /dev/loop0 that
@@ -51,8 +45,7 @@ v1_lists() {
 }
 
 @test "devices: fuse (bare name) and tun (glob) are made and open read-write; an unlisted device does not" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     devices_bundle dev --env OCI_DEVICES=1 --hook "$(hook_arg)" \
         --cmd "ls -l /dev/fuse /dev/net/tun; devopen /dev/fuse /dev/net/tun /unlisted-loop0; $CG"
     run_runc oih-dev
@@ -65,7 +58,7 @@ v1_lists() {
     v1_lists "c 10:229 rw"
     [[ "$output" != *"c 10:229 rwm"* ]]
     [[ "$output" != *"a *:* rw"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "devices: without the variable there is no fuse node and no permission" {
@@ -171,9 +164,9 @@ teardown() {
         devices_bundle denied --env OCI_DENIED=1 --hook "$(hook_arg)" --cgroups-path "/$V1_PARENT/oih-denied" \
             --cmd 'echo STARTED; devopen /dev/fuse'
     fi
-    local listing before
+    local listing
     listing=$(tree_listing "$BUNDLE/rootfs")
-    before=$(host_mounts)
+    snapshot_mounts
     run_runc oih-denied
     rm -f "$OIH_T/conf/devices-denied.json"
     echo "$output"
@@ -187,7 +180,7 @@ teardown() {
     fi
     # What was injected before is undone.
     [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "devices: where no device controller applies, the node goes in with a warning" {
@@ -196,8 +189,7 @@ teardown() {
     # the test's own: the hook's). The hook runs by hand with a state naming it, in this run's layout.
     write_config devices-free.json '{ "activation_flag": "OCI_FREE", "devices": ["fuse"] }'
     devices_bundle free --env OCI_FREE=1 --hook "$(hook_arg)" --cmd true
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     run "$IN_LAYOUT" "$OIH_SOURCE/tests/integration/standin-run" bind "$BUNDLE/rootfs" "$BUNDLE" "" \
         $(hook_cmd) --config-dir "$OIH_T/conf" --log-level warning
     rm -f "$OIH_T/conf/devices-free.json"
@@ -206,7 +198,7 @@ teardown() {
     [[ "$output" == *"warning: "*"devices-free.json: device \"/dev/fuse\" (c 10:229): no device controller applies to the container (cgroup v1 devices: "*"; cgroup v2: "*"), so the hook sets no permission: the node goes in"* ]]
     # The stand-in's root is the bundle's on disk: the node is there.
     [ -c "$BUNDLE/rootfs/dev/fuse" ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "devices: without pidfd_open (kernels before 5.3) the hook holds the process by its number and works" {
@@ -217,16 +209,6 @@ teardown() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"/dev/fuse: ok"* ]]
     [[ "$output" == *"/unlisted-loop0: Operation not permitted"* ]]
-}
-
-# A modules folder for libkmod with one built-in module, indexed by the host's depmod.
-make_modules_dir() {
-    local v=1.0.0-oihtest
-    mkdir -p "$OIH_T/modroot/lib/modules/$v"
-    echo "kernel/drivers/misc/oihtestbuiltin.ko" >"$OIH_T/modroot/lib/modules/$v/modules.builtin"
-    : >"$OIH_T/modroot/lib/modules/$v/modules.order"
-    depmod -b "$OIH_T/modroot" "$v" 2>/dev/null
-    MODDIR=$OIH_T/modroot/lib/modules/$v
 }
 
 @test "modules: a built-in module is fine and the devices follow" {

@@ -6,18 +6,14 @@
 # variable, and a failing injection shown in Docker's own error.
 
 load helpers
-load engines
 
 setup_file() {
-    require_root
-    command -v dockerd >/dev/null || skip "docker.io is not installed"
-    make_test_root
-    make_host_files
-    write_injtest_config
+    require_program dockerd docker.io
+    setup_injtest_root
     write_failing_config
     make_rootfs "$OIH_T/image" glibc
     tar -C "$OIH_T/image" -cf "$OIH_T/image.tar" .
-    export HOST_MOUNTS_BEFORE="$(host_mounts)"
+    snapshot_mounts
     start_dockerd
     docker import "$OIH_T/image.tar" oih-test:1 >/dev/null
 }
@@ -90,5 +86,5 @@ teardown_file() {
 }
 
 @test "docker: the host's mount table is as it was" {
-    [ "$(host_mounts)" = "$HOST_MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

@@ -7,10 +7,7 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
+    setup_injtest_root
 }
 
 teardown_file() {
@@ -32,14 +29,13 @@ teardown() {
     mount --make-shared "$BUNDLE"
     # A runtime binds the root onto itself before hooks run; made here, the stand-in's peer has it too.
     mount --bind "$BUNDLE/rootfs" "$BUNDLE/rootfs"
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     start_standin unchanged
     run "$OIH_HOOK" --config-dir "$OIH_T/conf" < <(standin_state)
     echo "$output"
     # Without the guard the bind shows up right here, in the host's table.
     [ "$(grep -c "$BUNDLE/rootfs$INJ" /proc/self/mountinfo)" -eq 0 ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
     [ "$status" -eq 1 ]
     [[ "$output" == *"injtest.json: cannot bind"*"shared mount"* ]]
 }

@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared set-up of the integration tests: rootfs images, host files to inject, configs, bundles, and
-# snapshots of the host (its mount table, a canary tree) that a test compares before and after.
+# The set-up every integration test shares, in one place (each .bats file loads it: `load helpers`):
+# the test root and its teardown, rootfs images, host files to inject, configs, bundles, the runtimes as
+# the tests run them, snapshots of the host (its mount table, a canary tree) that a test compares before
+# and after, the runtime shim's config, and daemons (dockerd, containerd) started with their own state
+# folders and sockets under $OIH_T and stopped by pid.
 #
 # meson passes: OIH_HOOK (the built hook), OIH_HELPERS (tests/helpers in the build tree), OIH_SOURCE,
-# and OIH_CGROUPS for the runs in the pure cgroup v2 layout ("v2"; unset: hybrid, as the machine boots).
-# Every runtime a test starts runs through in_layout (tests/integration/in-layout).
+# OIH_BUILD, OIH_RUNTIME_SHIM (the built oci-injector-runtime), OIH_WRAP (system calls made to fail in
+# the hook, for the forced-fallback runs) and OIH_CGROUPS for the runs in the pure cgroup v2 layout
+# ("v2"; unset: hybrid, as the machine boots). Every runtime a test starts runs through in_layout
+# (tests/integration/in-layout).
 
 # The cgroup layout of this run: hybrid or v2.
 cgroup_layout() {
@@ -14,11 +19,36 @@ cgroup_layout() {
 # in_layout COMMAND [ARG...]: COMMAND in this run's cgroup layout (a command, for `run` and `timeout`).
 IN_LAYOUT=$OIH_SOURCE/tests/integration/in-layout
 
+# Every file's teardown_file: this one, unless the file has more to stop first (a daemon, a process),
+# when it defines its own that ends with remove_test_root.
+teardown_file() {
+    remove_test_root
+}
+
 # Runs as root only: runtimes, mounts, namespaces.
 require_root() {
     if [ "$(id -u)" -ne 0 ]; then
         skip "needs root"
     fi
+}
+
+# require_program NAME [PACKAGE]: skips unless NAME is on PATH (tests/deps.sh installs PACKAGE).
+require_program() {
+    command -v "$1" >/dev/null || skip "$1 is not installed (tests/deps.sh installs ${2:-$1})"
+}
+
+# setup_test_root, for setup_file: runs as root only, in a test root with the host files to inject.
+# Files that need a program call require_program first.
+setup_test_root() {
+    require_root
+    make_test_root
+    make_host_files
+}
+
+# setup_injtest_root: the same with the standard config, as most files have.
+setup_injtest_root() {
+    setup_test_root
+    write_injtest_config
 }
 
 # The per-file temporary folder. Mode 0755: the hook refuses config folders writable by others.
@@ -28,8 +58,10 @@ make_test_root() {
     export OIH_T
 }
 
-# Removes the test root; unmounts first anything a failed test may have left below it.
+# Removes the test root and the podman image named after it (make_podman_image); unmounts first
+# anything a failed test may have left below the root.
 remove_test_root() {
+    remove_podman_image
     [ -n "${OIH_T:-}" ] && [ -d "$OIH_T" ] || return 0
     grep -F " $OIH_T" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null || true
@@ -151,9 +183,45 @@ run_crun() {
     fi
 }
 
+# make_logged_hook SCRIPT HOOK LOG: SCRIPT runs HOOK with its arguments and appends HOOK's stderr to LOG:
+# runtimes show a hook's output only when it fails.
+make_logged_hook() {
+    printf '#!/bin/sh\nexec "%s" "$@" 2>>"%s"\n' "$2" "$3" >"$1"
+    chmod 755 "$1"
+}
+
+# make_modules_dir: a modules folder for libkmod with one built-in module, oihtestbuiltin, indexed by
+# the host's depmod, in $MODDIR (the hook's --modules-dir).
+make_modules_dir() {
+    local v=1.0.0-oihtest
+    mkdir -p "$OIH_T/modroot/lib/modules/$v"
+    echo "kernel/drivers/misc/oihtestbuiltin.ko" >"$OIH_T/modroot/lib/modules/$v/modules.builtin"
+    : >"$OIH_T/modroot/lib/modules/$v/modules.order"
+    depmod -b "$OIH_T/modroot" "$v" 2>/dev/null
+    MODDIR=$OIH_T/modroot/lib/modules/$v
+    export MODDIR
+}
+
 # The host's mount table, as a text to compare.
 host_mounts() {
     cat /proc/self/mountinfo
+}
+
+# snapshot_mounts: keeps the host's mount table in MOUNTS_BEFORE (exported, so that a snapshot taken in
+# setup_file reaches the tests) for mounts_unchanged.
+snapshot_mounts() {
+    MOUNTS_BEFORE=$(host_mounts)
+    export MOUNTS_BEFORE
+}
+
+# mounts_unchanged: succeeds when the host's mount table is the snapshot's; shows the difference if not.
+mounts_unchanged() {
+    local now
+    now=$(host_mounts)
+    [ "$now" = "$MOUNTS_BEFORE" ] && return 0
+    echo "the host's mount table changed since snapshot_mounts:"
+    diff <(printf '%s\n' "$MOUNTS_BEFORE") <(printf '%s\n' "$now") || true
+    return 1
 }
 
 # A canary tree on the host that hostile images aim at; its digest covers names, modes, links and content.
@@ -168,6 +236,15 @@ make_canary() {
 
 canary_digest() {
     (cd "$CANARY" && find . -printf '%p %y %m %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+
+# snapshot_canary, canary_unchanged: the canary tree's digest kept, and compared with it.
+snapshot_canary() {
+    CANARY_BEFORE=$(canary_digest)
+}
+
+canary_unchanged() {
+    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
 }
 
 # A tree's listing (names, types, modes, sizes, link targets), to prove a failure left it as it was.
@@ -233,4 +310,227 @@ run_podman_with() {
     [ "$(cgroup_layout)" = v2 ] && v2=(--pids-limit -1)
     run timeout 180 "$IN_LAYOUT" podman --hooks-dir "$hooks" run --rm --network none --runtime runc \
         --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "${v2[@]}" -e "PATH=$INJ/bin:/bin" -e "INJ=$INJ" "$@"
+}
+
+# The runtime shim and the engines that use it (Docker, containerd and its CRI plugin).
+
+# write_shim_config FILE [RUNTIME]: the shim's config: the real runtime (runc), and the built hook with
+# the tests' config folder.
+write_shim_config() {
+    cat >"$1" <<EOF_CONFIG
+{
+  "runtime": "${2:-runc}",
+  "hook": {
+    "path": "$OIH_HOOK",
+    "args": ["oci-injector-hook", "--config-dir", "$OIH_T/conf", "--log-level", "info"],
+    "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+  }
+}
+EOF_CONFIG
+    chmod 644 "$1"
+}
+
+# make_shim_wrapper: $OIH_T/bin/oih-runtime, the shim with the tests' config, for engines that take a
+# runtime's path and no arguments (containerd's BinaryName, ctr --runc-binary). Docker's runtimeArgs
+# make the same script itself.
+make_shim_wrapper() {
+    write_shim_config "$OIH_T/runtime.json"
+    mkdir -p "$OIH_T/bin"
+    printf '#!/bin/sh\nexec "%s" --injector-config "%s" "$@"\n' "$OIH_RUNTIME_SHIM" "$OIH_T/runtime.json" \
+        >"$OIH_T/bin/oih-runtime"
+    chmod 755 "$OIH_T/bin" "$OIH_T/bin/oih-runtime"
+    SHIM_WRAPPER=$OIH_T/bin/oih-runtime
+    export SHIM_WRAPPER
+}
+
+# The config of a failing injection: activated by OCI_FAILTEST, a binary that is not on the host.
+write_failing_config() {
+    write_config failing.json "{
+  \"activation_flag\": \"OCI_FAILTEST\",
+  \"binaries\": [\"$OIH_T/host/missing/failtest\"]
+}"
+}
+
+# The glibc test root with the injected library's user, as an image archive: docker-save format, which
+# both `docker load` and `ctr images import` read. image_archive ROOTFS NAME OUT [CMD...]
+image_archive() {
+    python3 "$OIH_SOURCE/tests/integration/image-archive.py" "$@"
+}
+
+# wait_for TIMEOUT_S COMMAND...: runs COMMAND every 0.1 s until it succeeds.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+# stop_pid PID: TERM, then KILL after 20 s; waits for it when it is our child.
+stop_pid() {
+    local pid=$1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# The containerd shims (containerd-shim-runc-v2) that served the daemon listening on ADDRESS: they
+# outlive containerd by design. Found by their -address argument, stopped by pid.
+stop_shims_of() {
+    local address=$1 pid
+    for pid in $(pgrep containerd-shim); do
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-address $address " && stop_pid "$pid"
+    done
+    return 0
+}
+
+# exec_private COMMAND...: replaces the calling (background) shell with COMMAND, so that $! is its pid,
+# in a mount namespace of its own: the mounts of the daemon and of its containers stay there, and /run is
+# an empty tmpfs, so that dockerd does not take a containerd of the host for its own (it uses one whose
+# socket is at /run/containerd) and the shims' sockets (/run/containerd/s) do not land on the host.
+# fd 3 is bats' own output: a daemon that kept it would keep bats waiting.
+exec_private() {
+    exec 3>&-
+    exec unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 oih-test-run /run && exec "$@"' sh "$@"
+}
+
+# start_daemon VAR LOG READY... -- COMMAND...: starts the daemon COMMAND in the background in a mount
+# namespace of its own (exec_private), its output in LOG, its pid in the variable VAR (exported, for
+# stop_daemon), and waits up to 60 s for the command READY to succeed; shows LOG when it does not.
+start_daemon() {
+    local var=$1 log=$2 ready=()
+    shift 2
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        ready+=("$1")
+        shift
+    done
+    shift
+    exec_private "$@" >"$log" 2>&1 &
+    printf -v "$var" '%s' "$!"
+    export "${var?}"
+    if ! wait_for 60 "${ready[@]}"; then
+        cat "$log" >&2
+        return 1
+    fi
+}
+
+# stop_daemon VAR SOCKET: stops the daemon whose pid VAR holds (start_daemon), then the containerd
+# shims that served it on SOCKET, and empties VAR.
+stop_daemon() {
+    local var=$1
+    [ -n "${!var:-}" ] || return 0
+    stop_pid "${!var}"
+    stop_shims_of "$2"
+    printf -v "$var" '%s' ""
+}
+
+# dockerd with its own data root, exec root, pid file and socket; the shim registered as the runtime
+# "oih" (its options through runtimeArgs) and made the default. Sets DOCKER_HOST for the docker client.
+start_dockerd() {
+    local d=$OIH_T/docker
+    mkdir -p "$d/data" "$d/exec"
+    write_shim_config "$OIH_T/runtime.json"
+    cat >"$d/daemon.json" <<EOF_DAEMON
+{
+  "runtimes": {
+    "oih": { "path": "$OIH_RUNTIME_SHIM", "runtimeArgs": ["--injector-config", "$OIH_T/runtime.json"] }
+  },
+  "default-runtime": "oih"
+}
+EOF_DAEMON
+    DOCKER_HOST=unix://$d/docker.sock
+    export DOCKER_HOST
+    start_daemon DOCKERD_PID "$d/dockerd.log" docker info -- \
+        dockerd --config-file "$d/daemon.json" --iptables=false --ip-masq=false --bridge=none \
+        --storage-driver overlay2 --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
+        -H "unix://$d/docker.sock" --log-level warn
+}
+
+stop_dockerd() {
+    [ -n "${DOCKERD_PID:-}" ] || return 0
+    local ids
+    ids=$(docker ps -aq 2>/dev/null) || true
+    [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+    # dockerd stops the containerd it started; its shims are found by that containerd's socket.
+    stop_daemon DOCKERD_PID "$OIH_T/docker/exec/containerd/containerd.sock"
+}
+
+# containerd with its own config, root, state and sockets under $OIH_T/ctd, its CRI plugin on: the pause
+# image is a local stand-in (oih.test/pause:1), OOM score adjustments are kept within what this machine
+# allows (restrict_oom_score_adj), AppArmor is left alone (no profile loaded into the host's kernel), and
+# host-network pods need no CNI. The default handler "runc" has base_runtime_spec FILE when given.
+# write_containerd_config [FILE] writes $OIH_T/ctd/config.toml (to add handlers to, as a node's), then
+# start_containerd starts it. Sets CTD_SOCK.
+write_containerd_config() {
+    local c=$OIH_T/ctd base_spec=${1:-}
+    mkdir -p "$c/root" "$c/state" "$c/cni/bin" "$c/cni/conf" "$c/opt"
+    CTD_SOCK=$c/containerd.sock
+    export CTD_SOCK
+    cat >"$c/config.toml" <<EOF_CTD
+version = 2
+root = "$c/root"
+state = "$c/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+                    "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+
+[grpc]
+  address = "$CTD_SOCK"
+[ttrpc]
+  address = "$CTD_SOCK.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "oih.test/pause:1"
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$c/cni/bin"
+    conf_dir = "$c/cni/conf"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      base_runtime_spec = "$base_spec"
+EOF_CTD
+}
+
+start_containerd() {
+    local c=$OIH_T/ctd
+    start_daemon CONTAINERD_PID "$c/containerd.log" ctr --address "$CTD_SOCK" version -- \
+        containerd --config "$c/config.toml"
+}
+
+stop_containerd() {
+    [ -n "${CONTAINERD_PID:-}" ] || return 0
+    local ns id
+    for ns in default k8s.io; do
+        for id in $(ctr --address "$CTD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+            ctr --address "$CTD_SOCK" -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+        done
+    done
+    stop_daemon CONTAINERD_PID "$CTD_SOCK"
+}
+
+# cri ARGS...: the tests' CRI client (tests/integration/cri/cri.py) on this containerd, with Debian's
+# python3, where python3-grpcio and python3-protobuf live.
+cri() {
+    /usr/bin/python3 "$OIH_SOURCE/tests/integration/cri/cri.py" "$CTD_SOCK" "$@"
+}
+
+# json_field JSON KEY: one field of the CRI client's answer.
+json_field() {
+    python3 -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
 }

@@ -11,20 +11,13 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
+    setup_injtest_root
     make_canary
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
 }
 
 setup() {
-    MOUNTS_BEFORE=$(host_mounts)
-    CANARY_BEFORE=$(canary_digest)
+    snapshot_mounts
+    snapshot_canary
     LOG=$OIH_T/hook-$BATS_TEST_NUMBER.log
     : >"$LOG"
     local wrap=""
@@ -132,8 +125,8 @@ bounded() {
     echo "ldconfig's peak memory: ${peak:-?} KiB"
     [ -n "$peak" ] && [ "$peak" -lt 300000 ]
     [ -z "$(ldconfig_pids)" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
-    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
+    mounts_unchanged
+    canary_unchanged
 }
 
 @test "ldconfig: an image's block device node named lib*.so* is never opened, also where the container gets EPERM" {
@@ -235,7 +228,7 @@ bounded() {
         done
         ps -eo pid,pgid,user,stat,args | grep -v grep | grep -i ldconfig || true
         [ -z "$(ldconfig_pids)" ]
-        [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+        mounts_unchanged
     done
 }
 

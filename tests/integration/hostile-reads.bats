@@ -13,11 +13,8 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
+    setup_injtest_root
     make_canary
-    write_injtest_config
     # A host process of root with a marker in its environment, for the host PID namespace test.
     SECRET_ENV="OIH_SECRET_ENV=$RANDOM$RANDOM$RANDOM"
     env "$SECRET_ENV" sleep 600 &
@@ -26,12 +23,12 @@ setup_file() {
 }
 
 teardown_file() {
-    [ -n "${SECRET_PID:-}" ] && kill "$SECRET_PID" 2>/dev/null
+    stop_pid "${SECRET_PID:-}"
     remove_test_root
 }
 
 setup() {
-    MOUNTS_BEFORE=$(host_mounts)
+    snapshot_mounts
     new_bundle "r$BATS_TEST_NUMBER" glibc-cache --cmd 'injtest; cat /etc/ld.so.conf >/dev/null' \
         --env "PATH=$INJ/bin:/bin" --env OCI_INJTEST=1 --hook "$(hook_arg)"
     R=$BUNDLE/rootfs
@@ -64,7 +61,7 @@ refused_ld_so_conf() {
     [ "$status" -ne 0 ]
     [[ "$output" == *"/etc/ld.so.conf"* ]]
     [[ "$output" == *"$1"* ]]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
     [ -L "$R/etc/ld.so.conf" ]
 }
 
@@ -173,7 +170,7 @@ c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$OIH_T/vol
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"injtest library loaded"* ]]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
     root_lacks "System RAM"
 }
 
@@ -205,5 +202,5 @@ c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$OIH_T/vol
     [[ "$output" == *"$INJ/etc"*"on the container's procfs"* ]]
     [[ "$output" != *"points nowhere"* ]]
     [[ "$output" != *"volume"* ]]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

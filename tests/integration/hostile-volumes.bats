@@ -11,22 +11,15 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
+    setup_injtest_root
     write_config devices.json '{ "activation_flag": "OCI_DEVICES", "devices": ["fuse", "/dev/net/tun"] }'
     # The library in a folder ldconfig searches anyway: no ld.so.conf.d entry, only the ld cache.
     write_config trusted.json "{ \"activation_flag\": \"OCI_TRUSTED\",
       \"libraries\": [{\"path\": \"$INJ/lib/libinjtest.so.1.2.3\", \"container_path\": \"/usr/lib/libinjtest.so.1.2.3\"}] }"
 }
 
-teardown_file() {
-    remove_test_root
-}
-
 setup() {
-    MOUNTS_BEFORE=$(host_mounts)
+    snapshot_mounts
 }
 
 # A host folder to mount as a volume, with root's files in it (mode 0600 and 0644, as a pod author's
@@ -56,7 +49,7 @@ check_refused() {
     # runc shows the hook's stderr with its quotes escaped.
     [[ "$output" == *"$OIH_T/conf/$config"*"the volume mounted at "*"$volume"*"mount the volume elsewhere"* ]]
     [ "$(volume_digest "$VOL")" = "$VOL_BEFORE" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }
 
 @test "volumes: a volume at /etc/ld.so.conf.d gets no 000-oci-injector-hook.conf" {
@@ -118,5 +111,5 @@ check_refused() {
     [[ "$output" == *"crw-"*"10, 200"*"/dev/net/tun"* ]]
     [[ "$output" == *STARTED* ]]
     [ "$(volume_digest "$VOL")" = "$VOL_BEFORE" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

@@ -15,20 +15,13 @@ load helpers
 SEE='echo "bin: $(injtest 2>&1 || echo FAILED)"; echo "file: $(cat "$INJ/etc/injtest.conf" 2>&1)"'
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
+    setup_injtest_root
     make_canary
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
 }
 
 setup() {
-    MOUNTS_BEFORE=$(host_mounts)
-    CANARY_BEFORE=$(canary_digest)
+    snapshot_mounts
+    snapshot_canary
     new_bundle "t$BATS_TEST_NUMBER" glibc --cmd "$SEE" --env "PATH=$INJ/bin:/bin" --env "INJ=$INJ" \
         --env OCI_INJTEST=1 --hook "$(hook_arg)"
     R=$BUNDLE/rootfs
@@ -37,8 +30,8 @@ setup() {
 # The invariants of every test here, then: injected (and it works) or refused with a clear line.
 check_outcome() {
     echo "$output"
-    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    canary_unchanged
+    mounts_unchanged
     if [ "$status" -eq 0 ]; then
         [[ "$output" == *"bin: injtest library loaded"* ]]
         [[ "$output" == *"file: injtest configuration"* ]]
@@ -251,6 +244,6 @@ victim_rules() {
     [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
 
     rm -f "$OIH_T/conf/victim.json"
-    [ "$(canary_digest)" = "$CANARY_BEFORE" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    canary_unchanged
+    mounts_unchanged
 }

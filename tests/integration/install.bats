@@ -7,20 +7,12 @@
 load helpers
 
 setup_file() {
-    require_root
-    command -v podman >/dev/null || skip "podman is not installed"
-    make_test_root
-    make_host_files
-    write_injtest_config
+    require_program podman
+    setup_injtest_root
     make_podman_image
     DEST=$OIH_T/dest
     meson install -C "$OIH_BUILD" --destdir "$DEST" --no-rebuild --quiet
     export DEST
-}
-
-teardown_file() {
-    remove_podman_image
-    remove_test_root
 }
 
 @test "install: the binary, the module loader, the config folder and the registration are in place" {

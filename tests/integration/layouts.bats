@@ -11,13 +11,7 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-}
-
-teardown_file() {
-    remove_test_root
+    setup_test_root
 }
 
 # The host's static ldconfig, which a Debian image ships as /sbin/ldconfig.

@@ -10,10 +10,7 @@ load helpers
 COUNT=50
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
+    setup_injtest_root
     mkdir -p "$OIH_T/host/load" "$OIH_T/hooklogs" "$OIH_T/out"
     for i in $(seq 1 2 $COUNT); do
         echo "load $i" >"$OIH_T/host/load/$i"
@@ -35,8 +32,7 @@ teardown_file() {
 }
 
 @test "load: 50 containers at once, half activated, each gets exactly its injection" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     for i in $(seq 1 $COUNT); do
         local env=()
         [ $((i % 2)) -eq 1 ] && env=(--env OCI_INJTEST=1 --env "OCI_LOAD=$i")
@@ -72,5 +68,5 @@ teardown_file() {
     [ "$(grep -l 'besides stdin, stdout and stderr: none' "$OIH_T"/hooklogs/*.log | wc -l)" -eq "$COUNT" ]
     ! grep -h 'error:' "$OIH_T"/hooklogs/*.log
     [ "$(grep -l 'injected ' "$OIH_T"/hooklogs/*.log | wc -l)" -eq $((COUNT / 2)) ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }

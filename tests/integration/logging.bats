@@ -7,14 +7,7 @@
 load helpers
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
+    setup_injtest_root
 }
 
 # run_with_syslog HOOK-ARGS...: runs the hook with a syslog listener on /dev/log; the datagrams end up

@@ -19,13 +19,7 @@ setup_file() {
     make_test_root
     mkdir -p "$OIH_T/conf"
     chmod 755 "$OIH_T/conf"
-    # The hook's stderr, which runc shows only when a hook fails: a wrapper keeps it.
-    printf '#!/bin/sh\nexec "%s" "$@" 2>>"%s/hook.log"\n' "$OIH_HOOK" "$OIH_T" >"$OIH_T/hook-logged"
-    chmod 755 "$OIH_T/hook-logged"
-}
-
-teardown_file() {
-    remove_test_root
+    make_logged_hook "$OIH_T/hook-logged" "$OIH_HOOK" "$OIH_T/hook.log"
 }
 
 # use_sample FILE: the config folder holds that one file of go-hook/, as an administrator copies it.
@@ -66,8 +60,7 @@ SEE_ONLOAD='for d in fuse loop0 loop-control; do [ -e /dev/$d ] && echo "dev $d:
 @test "migration: the Solarflare-shaped sample injects devices, programs, libraries, nested folders and files under runc" {
     use_sample oci-onload.json
     for kind in glibc-cache glibc; do
-        local before
-        before=$(host_mounts)
+        snapshot_mounts
         new_bundle "onload-$kind" "$kind" --cmd "$SEE_ONLOAD" --env OCI_SOLARFLARE=1 --hook "$(hook_arg)"
         run_runc "oih-onload-$kind"
         echo "$output"
@@ -82,7 +75,7 @@ SEE_ONLOAD='for d in fuse loop0 loop-control; do [ -e /dev/$d ] && echo "dev $d:
         [[ "$output" == *"dir mode: 755 0"* ]]
         [[ "$output" == *"misc: $(cat /etc/debian_version)"* ]]
         [[ "$output" == *"archive: yes"* ]]
-        [ "$(host_mounts)" = "$before" ]
+        mounts_unchanged
     done
 }
 

@@ -12,15 +12,8 @@
 load helpers
 
 setup_file() {
-    require_root
-    command -v bindfs >/dev/null || skip "bindfs is not installed (tests/deps.sh installs it)"
-    make_test_root
-    make_host_files
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
+    require_program bindfs
+    setup_injtest_root
 }
 
 IMAGE_CONF="the image's own injtest.conf"
@@ -34,7 +27,7 @@ image_with_conf() {
     mkdir -p "$R$INJ/etc"
     echo "$IMAGE_CONF" >"$R$INJ/etc/injtest.conf"
     # Taken before the FUSE mount, compared after the test unmounted it.
-    MOUNTS_BEFORE=$(host_mounts)
+    snapshot_mounts
     if [ "$fs" = fuse ]; then
         mv "$R" "$BUNDLE/rootfs.real"
         mkdir "$R"
@@ -75,7 +68,7 @@ print(r, os.strerror(ctypes.get_errno()))' "$R/a" "$R/b"
     [ "$status" -eq 0 ]
     [[ "$output" == *"STARTED"*"injtest configuration"* ]]
     [ "$after" = "$(cat "$INJ/etc/injtest.conf")" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }
 
 @test "no exchange: on FUSE a failure later on puts the image's original file back" {
@@ -93,7 +86,7 @@ print(r, os.strerror(ctypes.get_errno()))' "$R/a" "$R/b"
     [[ "$output" != *STARTED* ]]
     [[ "$output" == *"cannot exchange names; keeping the original by a hard link"* ]]
     [ "$after" = "$IMAGE_CONF" ]
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }
 
 @test "no exchange: where no hard link can be made either, replacing is refused with a clear line (seccomp)" {
@@ -106,5 +99,5 @@ print(r, os.strerror(ctypes.get_errno()))' "$R/a" "$R/b"
     [[ "$output" == *"$OIH_T/conf/injtest.json: cannot replace "*"$INJ/etc/injtest.conf"*"can neither exchange two names"*"nor keep the original by a hard link"* ]]
     [ "$(cat "$R$INJ/etc/injtest.conf")" = "$IMAGE_CONF" ]
     no_temporaries "$R$INJ/etc"
-    [ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

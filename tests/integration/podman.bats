@@ -7,11 +7,8 @@
 load helpers
 
 setup_file() {
-    require_root
-    command -v podman >/dev/null || skip "podman is not installed"
-    make_test_root
-    make_host_files
-    write_injtest_config
+    require_program podman
+    setup_injtest_root
     make_podman_image
     mkdir -p "$OIH_T/hooks.d"
     cat >"$OIH_T/hooks.d/oci-injector-hook.json" <<JSON
@@ -28,11 +25,6 @@ setup_file() {
 JSON
 }
 
-teardown_file() {
-    remove_podman_image
-    remove_test_root
-}
-
 run_podman() {
     run_podman_with "$OIH_T/hooks.d" "$@"
 }
@@ -42,15 +34,14 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
      (echo x >"$INJ/bin/injtest") 2>/dev/null && echo "bin writable: yes" || echo "bin writable: no"'
 
 @test "podman: -e activates the injection from a hooks.d registration" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     run_podman -e OCI_INJTEST=1 "$IMAGE" /bin/sh -c "$SEE"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"bin: injtest library loaded"* ]]
     [[ "$output" == *"file: $(cat "$INJ/etc/injtest.conf")"* ]]
     [[ "$output" == *"bin writable: no"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "podman: without -e nothing is injected" {

@@ -15,11 +15,9 @@ load helpers
 RL_SUBIDS=400000-465535
 
 setup_file() {
-    require_root
-    command -v podman >/dev/null || skip "podman is not installed"
-    command -v newuidmap >/dev/null || skip "newuidmap is not installed (uidmap, tests/deps.sh)"
-    make_test_root
-    make_host_files
+    require_program podman
+    require_program newuidmap uidmap
+    setup_test_root
 
     # Exported at once: teardown_file removes what exists of it even when this set-up fails half-way.
     export RL_USER=oihrl$$
@@ -38,11 +36,7 @@ setup_file() {
     mkdir -p "$OIH_T/bin"
     cp "$OIH_HOOK" "$OIH_T/bin/oci-injector-hook"
     chmod 755 "$OIH_T/bin/oci-injector-hook"
-    cat >"$OIH_T/bin/hook-logged" <<SH
-#!/bin/sh
-exec "$OIH_T/bin/oci-injector-hook" "\$@" 2>>"$OIH_T/logs/hook.log"
-SH
-    chmod 755 "$OIH_T/bin/hook-logged"
+    make_logged_hook "$OIH_T/bin/hook-logged" "$OIH_T/bin/oci-injector-hook" "$OIH_T/logs/hook.log"
 
     # Device nodes of fuse made by the test: one anyone can open, one only host root can.
     mkdir -p "$OIH_T/hostdev"
@@ -140,8 +134,7 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
      (echo x >"$INJ/bin/injtest") 2>/dev/null && echo "bin writable: yes" || echo "bin writable: no"'
 
 @test "rootless podman: binaries, libraries, folders and files are injected, and the library loads" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     run_rootless hooks.d -e OCI_INJTEST=1 localhost/oih-rootless /bin/sh -c "$SEE"
     [ "$status" -eq 0 ]
     [[ "$output" == *"bin: injtest library loaded"* ]]
@@ -151,7 +144,7 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
     [[ "$output" == *"bin writable: no"* ]]
     [[ "$HOOK_LOG" == *"injected "*" operations of 1 config"* ]]
     [[ "$HOOK_LOG" != *"error"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "rootless podman: without the variable nothing is injected" {

@@ -13,14 +13,7 @@ SEE='echo "bin: $(injtest 2>&1 || echo FAILED)";
      echo "mounts: $(grep -c " $INJ/" /proc/self/mountinfo)"'
 
 setup_file() {
-    require_root
-    make_test_root
-    make_host_files
-    write_injtest_config
-}
-
-teardown_file() {
-    remove_test_root
+    setup_injtest_root
 }
 
 # The container's PATH finds the injected binary where the host has it.
@@ -29,8 +22,7 @@ container_env() {
 }
 
 @test "runc: an activated container runs the injected binary through the refreshed ld cache" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     new_bundle on glibc --cmd "$SEE" $(container_env) --env OCI_INJTEST=1 --hook "$(hook_arg)"
     run_runc oih-on
     echo "$output"
@@ -41,7 +33,7 @@ container_env() {
     [[ "$output" == *"bin writable: no"* ]]
     # The binary and the real library file are bound; the soname link is a symlink, not a mount.
     [[ "$output" == *"mounts: 2"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
     # The cache and its configuration are the root's own now.
     grep -qx "$INJ/lib" "$BUNDLE/rootfs/etc/ld.so.conf.d/000-oci-injector-hook.conf"
     [ -f "$BUNDLE/rootfs/etc/ld.so.cache" ]
@@ -96,8 +88,7 @@ container_env() {
 }
 
 @test "runc: without the variable nothing is injected" {
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     new_bundle off glibc --cmd "$SEE" $(container_env) --env OTHER=1 --hook "$(hook_arg)"
     local listing
     listing=$(tree_listing "$BUNDLE/rootfs")
@@ -107,7 +98,7 @@ container_env() {
     [[ "$output" == *"bin: "*"FAILED"* ]]
     [[ "$output" == *"dir: no"* ]]
     [[ "$output" == *"mounts: 0"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
     [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
 }
 
@@ -164,8 +155,7 @@ container_env() {
     python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$OIH_T/host/x11/X0"
     write_config mounts.json "{ \"activation_flag\": \"OCI_X11\",
       \"mounts\": [{\"source\": \"$OIH_T/host/x11\", \"destination\": \"/tmp/.X11-unix\", \"options\": [\"ro\"]}] }"
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     new_bundle mounts glibc --env OCI_X11=1 --hook "$(hook_arg)" \
         --cmd 'ls -l /tmp/.X11-unix; touch /tmp/.X11-unix/new 2>/dev/null && echo writable || echo read-only; grep " /tmp/.X11-unix " /proc/self/mountinfo'
     run_runc oih-mounts
@@ -176,7 +166,7 @@ container_env() {
     [[ "$output" == *"read-only"* ]]
     [[ "$output" == *" /tmp/.X11-unix ro,nosuid,nodev"* ]]
     [ ! -e "$OIH_T/host/x11/new" ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "runc: inject copy puts copies, not binds, and the ld cache still finds the library" {
@@ -262,16 +252,16 @@ container_env() {
       \"miscellaneous\": [{\"path\": \"$INJ/etc/injtest.conf\", \"container_path\": \"/etc/blocker/injtest.conf\"}]}"
     new_bundle half glibc --cmd 'echo STARTED' --env OCI_HALF=1 --hook "$(hook_arg)"
     echo "not a folder" >"$BUNDLE/rootfs/etc/blocker"
-    local listing before
+    local listing
     listing=$(tree_listing "$BUNDLE/rootfs")
-    before=$(host_mounts)
+    snapshot_mounts
     run_runc oih-half
     rm -f "$OIH_T/conf/53-half.json"
     echo "$output"
     [ "$status" -ne 0 ]
     [[ "$output" == *"53-half.json: cannot copy"*"/etc/blocker/injtest.conf"*"not a folder"* ]]
     [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "runc: registered as createContainer, the hook refuses and says which stages to use" {
@@ -285,14 +275,13 @@ container_env() {
 @test "runc: rootfsPropagation rshared still leaks no mount to the host" {
     # runc makes the root shared only after pivot_root, when the hook's binds exist already in their
     # own private state; the guard against shared places is tested in guards.bats.
-    local before
-    before=$(host_mounts)
+    snapshot_mounts
     new_bundle shared glibc --propagation rshared --cmd "$SEE" $(container_env) --env OCI_INJTEST=1 --hook "$(hook_arg)"
     run_runc oih-shared
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"bin: injtest library loaded"* ]]
-    [ "$(host_mounts)" = "$before" ]
+    mounts_unchanged
 }
 
 @test "runc: no log line carries an environment value" {

@@ -6,21 +6,13 @@
 # broken config of its own and a hook that is not there.
 
 load helpers
-load engines
 
 setup_file() {
-    require_root
-    command -v runc >/dev/null || skip "runc is not installed"
-    make_test_root
-    make_host_files
-    write_injtest_config
+    require_program runc
+    setup_injtest_root
     write_failing_config
     write_shim_config "$OIH_T/runtime.json"
-    export HOST_MOUNTS_BEFORE="$(host_mounts)"
-}
-
-teardown_file() {
-    remove_test_root
+    snapshot_mounts
 }
 
 setup() {
@@ -196,5 +188,5 @@ PY
 }
 
 @test "shim: the host's mount table is as it was" {
-    [ "$(host_mounts)" = "$HOST_MOUNTS_BEFORE" ]
+    mounts_unchanged
 }

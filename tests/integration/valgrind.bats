@@ -9,16 +9,9 @@
 load helpers
 
 setup_file() {
-    require_root
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-    make_test_root
-    make_host_files
-    local v=1.0.0-oihtest
-    mkdir -p "$OIH_T/modroot/lib/modules/$v"
-    echo "kernel/drivers/misc/oihtestbuiltin.ko" >"$OIH_T/modroot/lib/modules/$v/modules.builtin"
-    : >"$OIH_T/modroot/lib/modules/$v/modules.order"
-    depmod -b "$OIH_T/modroot" "$v" 2>/dev/null
-    export MODDIR=$OIH_T/modroot/lib/modules/$v
+    require_program valgrind
+    setup_test_root
+    make_modules_dir
     mkdir -p "$OIH_T/host/x11"
     write_config valgrind.json "{ \"activation_flag\": \"OCI_VALGRIND\", \"modules\": [\"oihtestbuiltin\"],
       \"devices\": [\"fuse\", \"/dev/net/t*\"], \"binaries\": [\"$INJ/bin/injtest\"], \"libraries\": [\"$INJ/lib/libinjtest.so.1.2.3\"], \"directories\": [\"$INJ/etc\"],
@@ -28,10 +21,6 @@ setup_file() {
 
 teardown() {
     stop_standin
-}
-
-teardown_file() {
-    remove_test_root
 }
 
 @test "valgrind: a hook run that injects binds, libraries, devices, files, folders and modules has no error and no leak" {

@@ -268,8 +268,8 @@ static void test_hardened(void)
         }
         int prog = load_runtime_program(0);
         int restored = write_text(HARDEN, old);
-        ok(prog >= 0 && restored == 0, "a runtime-like program is loaded with bpf_jit_harden=2, and the "
-                                       "setting is put back at once");
+        ok(prog >= 0, "a runtime-like program is loaded with bpf_jit_harden=2");
+        is_int(restored, 0, "and the setting is put back at once");
 
         char *cg = new_cgroup("hardened");
         int cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -280,18 +280,18 @@ static void test_hardened(void)
 
         struct oih_device_rule fuse = { .type = 'c', .major = 10, .minor = 229 };
         struct allow_result res = allow_without_syslog(cgfd, &fuse);
-        ok(res.r < 0 && strstr(res.message, "cannot be read back: the kernel withholds its instructions"),
-           "without CAP_SYSLOG the kernel withholds the instructions, and the hook fails saying so (%s)",
-           res.message);
-        ok(query(cgfd, ids) == 1 && ids[0] == before, "the runtime's program is still the one attached");
+        ok(res.r < 0, "without CAP_SYSLOG the kernel withholds the instructions, and the hook fails");
+        contains(res.message, "cannot be read back: the kernel withholds its instructions", "saying so");
+        is_int(query(cgfd, ids), 1, "one program is still attached");
+        ok(ids[0] == before, "the runtime's program is still the one attached");
 
         _cleanup_error_ oih_error *e = NULL;
         size_t extended = 0;
         int r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &e);
-        ok(r < 0 && e && strstr(oih_error_message(e), "blinded"),
-           "with CAP_SYSLOG it hands back blinded instructions, and the hook refuses to load them (%s)",
-           e ? oih_error_message(e) : "no error");
-        ok(query(cgfd, ids) == 1 && ids[0] == before, "the runtime's program is still the one attached");
+        ok(r < 0, "with CAP_SYSLOG it hands back blinded instructions, and the hook refuses to load them");
+        contains(e ? oih_error_message(e) : NULL, "blinded", "saying so");
+        is_int(query(cgfd, ids), 1, "one program is still attached");
+        ok(ids[0] == before, "the runtime's program is still the one attached");
         is_int(OPENS(cg, "/dev/fuse", O_RDWR), EPERM, "and /dev/fuse is still denied");
 
         close(cgfd);
@@ -316,8 +316,8 @@ int main(void)
         char *cg = new_cgroup("multi");
         int cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int prog = load_runtime_program(0);
-        ok(prog >= 0 && attach(cgfd, prog, BPF_F_ALLOW_MULTI) == 0,
-           "a runtime-like device program is attached");
+        ok(prog >= 0, "a runtime-like device program is loaded");
+        is_int(prog >= 0 ? attach(cgfd, prog, BPF_F_ALLOW_MULTI) : -1, 0, "and attached");
         ok(query(cgfd, ids) == 1, "one program on the cgroup");
         before_id = ids[0];
 
@@ -326,10 +326,10 @@ int main(void)
 
         struct oih_device_rule fuse = { .type = 'c', .major = 10, .minor = 229 };
         int r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &err);
-        ok(r == 0 && extended == 1, "the hook extends the program (%s)",
-           err ? oih_error_message(err) : "ok");
-        ok(query(cgfd, ids) == 1 && ids[0] != before_id,
-           "replaced, not stacked: still one program, a new one");
+        is_int(r, 0, "the hook extends the program (%s)", err ? oih_error_message(err) : "ok");
+        is_int(extended, 1, "one program extended");
+        is_int(query(cgfd, ids), 1, "replaced, not stacked: still one program");
+        ok(ids[0] != before_id, "a new one");
 
         is_int(OPENS(cg, "/dev/fuse", O_RDWR), 0, "after: /dev/fuse opens read-write");
         is_int(OPENS(cg, "/dev/null", O_RDWR), 0, "after: /dev/null still opens (the runtime's rule)");
@@ -343,18 +343,22 @@ int main(void)
 
         before_id = ids[0];
         r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &err);
-        ok(r == 0 && query(cgfd, ids) == 1 && ids[0] == before_id,
-           "a second run for the same devices leaves the program alone");
+        is_int(r, 0, "a second run for the same devices succeeds");
+        is_int(query(cgfd, ids), 1, "still one program");
+        ok(ids[0] == before_id, "a second run for the same devices leaves the program alone");
 
         /* Two programs: every one must allow, so every one is extended. */
         int second = load_runtime_program(200);
-        ok(second >= 0 && attach(cgfd, second, BPF_F_ALLOW_MULTI) == 0 && query(cgfd, ids) == 2,
-           "a second program is attached (it allows c 10:200, the first does not)");
+        ok(second >= 0, "a second program is loaded (it allows c 10:200, the first does not)");
+        is_int(second >= 0 ? attach(cgfd, second, BPF_F_ALLOW_MULTI) : -1, 0, "and attached");
+        is_int(query(cgfd, ids), 2, "two programs on the cgroup");
         is_int(OPENS(cg, "/dev/net/tun", O_RDWR), EPERM,
                "with two programs: /dev/net/tun is denied by the first");
         struct oih_device_rule tun = { .type = 'c', .major = 10, .minor = 200 };
         r = oih_bpf_devices_allow(cgfd, &tun, 1, &extended, &err);
-        ok(r == 0 && extended == 2 && query(cgfd, ids) == 2, "both programs are extended, still two");
+        is_int(r, 0, "the hook allows c 10:200");
+        is_int(extended, 2, "both programs are extended");
+        is_int(query(cgfd, ids), 2, "still two");
         is_int(OPENS(cg, "/dev/net/tun", O_RDWR), 0, "with two programs: /dev/net/tun opens");
         is_int(OPENS(cg, "/dev/fuse", O_RDWR), EPERM,
                "with two programs: /dev/fuse is denied (the second program never allowed it)");
@@ -369,9 +373,12 @@ int main(void)
         cg = new_cgroup("single");
         cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         prog = load_runtime_program(0);
-        ok(prog >= 0 && attach(cgfd, prog, 0) == 0, "a program attached without flags");
+        ok(prog >= 0, "a program loaded");
+        is_int(prog >= 0 ? attach(cgfd, prog, 0) : -1, 0, "and attached without flags");
         r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &err);
-        ok(r == 0 && extended == 1 && query(cgfd, ids) == 1, "it is replaced");
+        is_int(r, 0, "the hook allows fuse");
+        is_int(extended, 1, "the program is extended");
+        is_int(query(cgfd, ids), 1, "it is replaced");
         is_int(OPENS(cg, "/dev/fuse", O_RDWR), 0, "/dev/fuse opens");
         is_int(OPENS(cg, "/dev/net/tun", O_RDWR), EPERM, "/dev/net/tun does not");
         close(cgfd);
@@ -383,8 +390,9 @@ int main(void)
         cg = new_cgroup("none");
         cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         r = oih_bpf_devices_allow(cgfd, &fuse, 1, &extended, &err);
-        ok(r == 0 && extended == 0 && query(cgfd, ids) == 0,
-           "a cgroup without a device program is left as it is");
+        is_int(r, 0, "a cgroup without a device program: no error");
+        is_int(extended, 0, "nothing extended");
+        is_int(query(cgfd, ids), 0, "a cgroup without a device program is left as it is");
         close(cgfd);
         rmdir(cg);
         free(cg);

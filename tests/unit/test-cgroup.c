@@ -28,10 +28,11 @@ static void layout(const char *name, const char *cgroup, const char *mountinfo, 
 {
         struct oih_cgroup_paths p = {};
         int r = oih_cgroup_locate(cgroup, mountinfo, &p);
-        ok(r == 0 && streq_ptr(p.v1, v1) && streq_ptr(p.v1_dir, v1_dir) && streq_ptr(p.v2, v2) &&
-                   streq_ptr(p.v2_dir, v2_dir),
-           "%s: v1 devices %s at %s, v2 %s at %s", name, p.v1 ?: "none", p.v1_dir ?: "none", p.v2 ?: "none",
-           p.v2_dir ?: "none");
+        is_int(r, 0, "%s: located", name);
+        is_str(p.v1, v1, "%s: the v1 devices cgroup", name);
+        is_str(p.v1_dir, v1_dir, "%s: at its folder", name);
+        is_str(p.v2, v2, "%s: the v2 cgroup", name);
+        is_str(p.v2_dir, v2_dir, "%s: at its folder", name);
         oih_cgroup_paths_done(&p);
 }
 

@@ -71,19 +71,21 @@ static void test_order_and_replacement(void)
         char *dirs[] = { etc, run, NULL };
         struct oih_config_set *s = load(dirs);
         is_int(s->n, 4, "only *.json: hidden files and other names are skipped, two files replaced");
-        ok(s->n == 4 && streq(s->items[0]->name, "10-a.json") &&
-                   streq(s->items[1]->name, "15-run-only.json") && streq(s->items[2]->name, "20-b.json") &&
-                   streq(s->items[3]->name, "30-c.json"),
-           "in name order across folders");
+        static const char *const order[] = { "10-a.json", "15-run-only.json", "20-b.json", "30-c.json" };
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                is_str(i < s->n ? s->items[i]->name : NULL, order[i], "in name order across folders: %zu",
+                       i + 1);
         const struct oih_config *a = item(s, "10-a.json");
-        ok(a && streq_ptr(a->flag.name, "FROM_RUN") && startswith(a->file, run),
-           "a later folder's file replaces the earlier one's of the same name");
+        is_str(a ? a->flag.name : NULL, "FROM_RUN",
+               "a later folder's file replaces the earlier one's of the same name");
+        ok(a && startswith(a->file, run), "the config is the later folder's file");
         _cleanup_free_ char *b_file = at(etc, "20-b.json");
         is_str(item(s, "20-b.json") ? item(s, "20-b.json")->file : NULL, b_file,
                "a config knows the full path of its file");
         const struct oih_config *c = item(s, "30-c.json");
-        ok(c && !oih_config_is_valid(c) && startswith(c->file, run) && !c->flag.name,
-           "a broken file replaces a good one too: the later folder decides");
+        ok(c && startswith(c->file, run), "a broken file replaces a good one too: the later folder decides");
+        ok(c && !oih_config_is_valid(c), "the config is invalid");
+        is_str(c ? c->flag.name : "no config", NULL, "and has no activation");
         ok(c && c->problems && startswith(c->problems[0], "not valid JSON: line 1"),
            "and it is kept as a config with its problem, not dropped");
         ok(!s->problems, "no folder problems");
@@ -92,13 +94,14 @@ static void test_order_and_replacement(void)
         char *reversed[] = { run, etc, NULL };
         s = load(reversed);
         a = item(s, "10-a.json");
-        ok(a && streq_ptr(a->flag.name, "FROM_ETC") && oih_config_is_valid(item(s, "30-c.json")),
-           "the order of the folders decides");
+        is_str(a ? a->flag.name : NULL, "FROM_ETC", "the order of the folders decides");
+        ok(oih_config_is_valid(item(s, "30-c.json")), "for the broken file too");
         oih_config_set_free(s);
 
         char *empty = tmpdir_new();
         s = load1(empty);
-        ok(s->n == 0 && !s->problems, "an empty folder: no config, no problem");
+        is_int(s->n, 0, "an empty folder: no config");
+        ok(!s->problems, "an empty folder: no problem");
         oih_config_set_free(s);
 
         tmpdir_remove(etc);
@@ -161,10 +164,10 @@ static void test_files_refused(void)
                "a folder named .json is a broken config");
         is_str(problem_of(s, "big.json"), "cannot read: larger than 1 MiB", "a file over 1 MiB is refused");
         const struct oih_config *l = item(s, "limit.json");
-        ok(l && oih_config_is_valid(l) && streq_ptr(l->flag.name, "LIMIT"),
-           "a file of exactly 1 MiB is read");
-        ok(oih_config_is_valid(item(s, "good.json")) && oih_config_is_valid(item(s, "strict.json")),
-           "the good files next to them are read (0644 and 0600)");
+        ok(l && oih_config_is_valid(l), "a file of exactly 1 MiB is valid");
+        is_str(l ? l->flag.name : NULL, "LIMIT", "and read whole");
+        ok(oih_config_is_valid(item(s, "good.json")), "the good files next to them are read (0644)");
+        ok(oih_config_is_valid(item(s, "strict.json")), "and (0600)");
         ok(!s->problems, "problems of files are the files' own, not the folder's");
         oih_config_set_free(s);
         tmpdir_remove(dir);
@@ -192,8 +195,8 @@ static void test_symlinks(void)
 
         struct oih_config_set *s = load1(dir);
         const struct oih_config *c = item(s, "linked.json");
-        ok(c && oih_config_is_valid(c) && streq_ptr(c->flag.name, "LINKED"),
-           "a symlink to a root-owned file is followed");
+        ok(c && oih_config_is_valid(c), "a symlink to a root-owned file is followed");
+        is_str(c ? c->flag.name : NULL, "LINKED", "to the file");
         ok(c && endswith(c->file, "/linked.json"), "and the config is named after the link");
         ok(startswith(problem_of(s, "dangling.json"), "cannot open: No such file or directory"),
            "a dangling symlink is a broken config");
@@ -219,7 +222,9 @@ static void folder_refused(mode_t mode, uid_t uid, const char *why_text, const c
         char expect[512];
         snprintf(expect, sizeof(expect),
                  "%s: config folder refused, none of its files is read: the folder %s", dir, why_text);
-        ok(s->n == 0 && strv_length(s->problems) == 1 && startswith(s->problems[0], expect), "%s (%s)", why,
+        is_int(s->n, 0, "%s: no config", why);
+        is_int(strv_length(s->problems), 1, "%s: one problem", why);
+        ok(startswith(s->problems ? s->problems[0] : "", expect), "%s (%s)", why,
            s->problems ? s->problems[0] : "no problem");
         oih_config_set_free(s);
         tmpdir_remove(dir);
@@ -241,9 +246,10 @@ static void test_folders(void)
 
         char *missing[] = { (char *)"/nonexistent/oih-configs", NULL };
         struct oih_config_set *s = load(missing);
-        ok(s->n == 0 && strv_length(s->problems) == 1 &&
-                   startswith(s->problems[0],
-                              "/nonexistent/oih-configs: cannot open the config folder: No such file"),
+        is_int(s->n, 0, "a missing folder: no config");
+        is_int(strv_length(s->problems), 1, "a missing folder: one problem");
+        ok(startswith(s->problems ? s->problems[0] : "",
+                      "/nonexistent/oih-configs: cannot open the config folder: No such file"),
            "a missing folder that is not a default is a problem");
         oih_config_set_free(s);
 
@@ -259,15 +265,16 @@ static void test_folders(void)
         _cleanup_free_ char *file = write_file(dir, "plain", cfg, 0644);
         char *not_dir[] = { file, NULL };
         s = load(not_dir);
-        ok(s->n == 0 && s->problems &&
-                   strstr(s->problems[0], "cannot open the config folder: Not a directory"),
-           "a file given as a folder is a problem");
+        is_int(s->n, 0, "a file given as a folder: no config");
+        contains(s->problems ? s->problems[0] : NULL, "cannot open the config folder: Not a directory",
+                 "a file given as a folder is a problem");
         oih_config_set_free(s);
 
         char *twice[] = { dir, dir, NULL };
         free(write_file(dir, "once.json", cfg, 0644));
         s = load(twice);
-        ok(s->n == 1 && !s->problems, "a folder given twice gives its configs once");
+        is_int(s->n, 1, "a folder given twice gives its configs once");
+        ok(!s->problems, "and no problem");
         oih_config_set_free(s);
         tmpdir_remove(dir);
 }

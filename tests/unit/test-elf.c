@@ -254,9 +254,8 @@ static bool is_marker(const struct oih_elf_library *l)
 
 static void check_error(int r, struct oih_elf_library *l, int error, const char *what)
 {
-        ok(r == error && is_marker(l), "%s: %s, nothing returned", what, strerror(-error));
-        if (r != error)
-                printf("#   got %d (%s)\n", r, r < 0 ? strerror(-r) : "success");
+        is_int(r, error, "%s: %s", what, strerror(-error));
+        ok(is_marker(l), "%s: nothing returned", what);
         if (r == 0 && !is_marker(l))
                 oih_elf_library_done(l);
 }
@@ -278,13 +277,11 @@ static void expect_bytes_error(const void *data, size_t len, const char *what)
 static void check_library(int r, struct oih_elf_library *l, const char *soname, uint16_t machine,
                           uint8_t elf_class, const char *what)
 {
-        bool pass =
-                r == 0 && streq_ptr(l->soname, soname) && l->machine == machine && l->elf_class == elf_class;
-        ok(pass, "%s: soname %s%.40s%s%s, machine %u, class %u", what, soname ? "\"" : "", soname ?: "none",
-           soname && strlen(soname) > 40 ? "..." : "", soname ? "\"" : "", machine, elf_class);
-        if (!pass)
-                printf("#   got %d, soname %s, machine %u, class %u\n", r,
-                       r == 0 ? (l->soname ?: "none") : "?", l->machine, l->elf_class);
+        is_int(r, 0, "%s: read", what);
+        is_str(r == 0 ? l->soname : NULL, soname, "%s: soname %s%.40s%s%s", what, soname ? "\"" : "",
+               soname ?: "none", soname && strlen(soname) > 40 ? "..." : "", soname ? "\"" : "");
+        is_int(l->machine, machine, "%s: machine %u", what, machine);
+        is_int(l->elf_class, elf_class, "%s: class %u", what, elf_class);
         if (r == 0)
                 oih_elf_library_done(l);
 }
@@ -725,8 +722,9 @@ int main(void)
         test_not_files();
         test_real();
         test_programs();
-        ok(reads > 0 && offset_moved == 0, "the file offset is never used (%u of %u reads moved it)",
-           offset_moved, reads);
+        ok(reads > 0, "the files were read (%u reads)", reads);
+        is_int(offset_moved, 0, "the file offset is never used (%u of %u reads moved it)", offset_moved,
+               reads);
 
         tmpdir_remove(dir);
         return tap_finish();

@@ -19,10 +19,11 @@ static void refused(const char *text, const char *expect, const char *why)
 {
         _cleanup_error_ oih_error *err = NULL;
         oih_json *v = parse(text, &err);
-        ok(!v && err && err->code == EINVAL, "refused: %s", why);
+        ok(!v, "refused: %s", why);
+        is_int(err ? err->code : 0, EINVAL, "%s: EINVAL", why);
         oih_json_free(v);
-        ok(err && startswith(oih_error_message(err), expect), "%s: the message starts with \"%s\" (%s)", why,
-           expect, message(err) ?: "no message");
+        ok(startswith(message(err) ?: "", expect), "%s: the message starts with \"%s\" (%s)", why, expect,
+           message(err) ?: "no message");
 }
 
 static void test_values(void)
@@ -39,47 +40,50 @@ static void test_values(void)
         is_int(oih_json_length(v), 9, "nine members");
         is_str(oih_json_object_key_at(v, 0), "s", "members keep their order: first key");
         is_str(oih_json_object_key_at(v, 8), "o", "last key");
-        ok(oih_json_object_key_at(v, 9) == NULL && oih_json_object_value_at(v, 9) == NULL,
-           "no member past the end");
+        is_str(oih_json_object_key_at(v, 9), NULL, "no member's key past the end");
+        ok(oih_json_object_value_at(v, 9) == NULL, "no member's value past the end");
 
         is_str(oih_json_string(oih_json_object_get(v, "s")), "text", "a string");
         int64_t i = 0;
-        ok(oih_json_integer(oih_json_object_get(v, "i"), &i) && i == -42, "a negative integer");
-        ok(oih_json_integer(oih_json_object_get(v, "big"), &i) && i == INT64_MAX, "the largest integer");
+        ok(oih_json_integer(oih_json_object_get(v, "i"), &i), "a negative integer is an integer");
+        is_int(i, -42, "read as it is written");
+        ok(oih_json_integer(oih_json_object_get(v, "big"), &i), "the largest integer is an integer");
+        ok(i == INT64_MAX, "read as it is written");
         is_int(oih_json_type_of(oih_json_object_get(v, "d")), OIH_JSON_DOUBLE, "a fraction is a double");
         i = 7;
-        ok(!oih_json_integer(oih_json_object_get(v, "d"), &i) && i == 7,
-           "a double is not read as an integer, and the output is left alone");
+        ok(!oih_json_integer(oih_json_object_get(v, "d"), &i), "a double is not read as an integer");
+        is_int(i, 7, "and the output is left alone");
         bool b = false;
-        ok(oih_json_boolean(oih_json_object_get(v, "t"), &b) && b, "true");
-        ok(oih_json_boolean(oih_json_object_get(v, "f"), &b) && !b, "false");
+        ok(oih_json_boolean(oih_json_object_get(v, "t"), &b), "true is a boolean");
+        ok(b, "true is true");
+        ok(oih_json_boolean(oih_json_object_get(v, "f"), &b), "false is a boolean");
+        ok(!b, "false is false");
         is_int(oih_json_type_of(oih_json_object_get(v, "n")), OIH_JSON_NULL, "null is a value of its own");
-        ok(oih_json_object_get(v, "n") != NULL && oih_json_object_get(v, "missing") == NULL,
-           "a null member is there, a missing one is not");
+        ok(oih_json_object_get(v, "n") != NULL, "a null member is there");
+        ok(oih_json_object_get(v, "missing") == NULL, "a missing one is not");
 
         const oih_json *a = oih_json_object_get(v, "a");
         is_int(oih_json_length(a), 3, "an array of three");
         const oih_json *inner = oih_json_array_at(a, 1);
-        ok(oih_json_length(inner) == 2 && oih_json_integer(oih_json_array_at(inner, 0), &i) && i == 2,
-           "a nested array");
-        ok(oih_json_type_of(oih_json_array_at(inner, 1)) == OIH_JSON_ARRAY &&
-                   oih_json_length(oih_json_array_at(inner, 1)) == 0,
-           "an empty array");
-        ok(oih_json_type_of(oih_json_array_at(a, 2)) == OIH_JSON_OBJECT &&
-                   oih_json_length(oih_json_array_at(a, 2)) == 0,
-           "an empty object");
+        is_int(oih_json_length(inner), 2, "a nested array of two");
+        ok(oih_json_integer(oih_json_array_at(inner, 0), &i), "its first element an integer");
+        is_int(i, 2, "read as written");
+        is_int(oih_json_type_of(oih_json_array_at(inner, 1)), OIH_JSON_ARRAY, "an empty array is an array");
+        is_int(oih_json_length(oih_json_array_at(inner, 1)), 0, "without elements");
+        is_int(oih_json_type_of(oih_json_array_at(a, 2)), OIH_JSON_OBJECT, "an empty object is an object");
+        is_int(oih_json_length(oih_json_array_at(a, 2)), 0, "without members");
         is_str(oih_json_string(
                        oih_json_object_get(oih_json_object_get(oih_json_object_get(v, "o"), "k"), "deep")),
                "x", "nested objects");
 
-        ok(!oih_json_string(oih_json_object_get(v, "i")) &&
-                   !oih_json_boolean(oih_json_object_get(v, "s"), &b),
-           "typed readers say no to another type");
-        ok(!oih_json_array_at(a, 3) && !oih_json_array_at(v, 0) && !oih_json_object_get(a, "s") &&
-                   !oih_json_object_key_at(a, 0),
-           "no element past the end, no array access on an object, no member access on an array");
-        ok(oih_json_length(oih_json_object_get(v, "s")) == 0 && oih_json_length(NULL) == 0,
-           "a scalar and NULL have no length");
+        is_str(oih_json_string(oih_json_object_get(v, "i")), NULL, "the string reader says no to a number");
+        ok(!oih_json_boolean(oih_json_object_get(v, "s"), &b), "the boolean reader says no to a string");
+        ok(!oih_json_array_at(a, 3), "no element past the end");
+        ok(!oih_json_array_at(v, 0), "no array access on an object");
+        ok(!oih_json_object_get(a, "s"), "no member access on an array");
+        is_str(oih_json_object_key_at(a, 0), NULL, "no member key on an array");
+        is_int(oih_json_length(oih_json_object_get(v, "s")), 0, "a scalar has no length");
+        is_int(oih_json_length(NULL), 0, "nor has NULL");
 
         is_str(oih_json_type_name(oih_json_object_get(v, "s")), "a string", "type name: string");
         is_str(oih_json_type_name(oih_json_object_get(v, "d")), "a number", "type name: number");
@@ -101,8 +105,9 @@ static void test_values(void)
 
         _cleanup_json_ oih_json *s = parse("\"top\"", NULL);
         _cleanup_json_ oih_json *n = parse(" 12 ", NULL);
-        ok(streq_ptr(oih_json_string(s), "top") && oih_json_integer(n, &i) && i == 12,
-           "a scalar can be the whole document");
+        is_str(oih_json_string(s), "top", "a string can be the whole document");
+        ok(oih_json_integer(n, &i), "a number can be the whole document");
+        is_int(i, 12, "read as written");
 }
 
 static void test_duplicates_and_comments(void)
@@ -112,15 +117,16 @@ static void test_duplicates_and_comments(void)
         is_str(oih_json_string(oih_json_object_get(v, "a")), "again",
                "object_get gives the last value of a repeated key");
         int64_t i = 0;
-        ok(streq_ptr(oih_json_object_key_at(v, 0), "a") &&
-                   oih_json_integer(oih_json_object_value_at(v, 0), &i) && i == 1,
-           "the first one stays reachable by position");
+        is_str(oih_json_object_key_at(v, 0), "a", "the first one stays reachable by position: its key");
+        ok(oih_json_integer(oih_json_object_value_at(v, 0), &i), "its value");
+        is_int(i, 1, "the first one");
 
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_json_ oih_json *c =
                 parse("// a line comment\n{ /* a block\n comment */ \"a\": 1 // end\n}\n", &err);
-        ok(c && oih_json_integer(oih_json_object_get(c, "a"), &i) && i == 1, "comments are allowed (%s)",
-           message(err) ?: "ok");
+        ok(c != NULL, "comments are allowed (%s)", message(err) ?: "ok");
+        ok(oih_json_integer(oih_json_object_get(c, "a"), &i), "the member between them is read");
+        is_int(i, 1, "whole");
 }
 
 static void test_errors(void)
@@ -192,10 +198,12 @@ static void test_nul(void)
 {
         oih_json *v = NULL;
         _cleanup_error_ oih_error *e1 = NULL, *e2 = NULL, *e3 = NULL;
-        ok(oih_json_parse("{}\0{}", 5, &v, &e1) == -EINVAL && !v, "a NUL byte in the text is refused");
+        is_int(oih_json_parse("{}\0{}", 5, &v, &e1), -EINVAL, "a NUL byte in the text is refused");
+        ok(!v, "with no value");
         contains(message(e1), "NUL byte", "saying so");
         ok(oih_json_parse("{\"a\": \"b\"}\0", 11, &v, NULL) < 0, "even a NUL byte at the very end");
-        ok(oih_json_parse("{}", 2, &v, NULL) == 0 && v, "the same text without it parses");
+        is_int(oih_json_parse("{}", 2, &v, NULL), 0, "the same text without it parses");
+        ok(v != NULL, "to a value");
         oih_json_free(v);
 
         v = parse("[\"a\\u0000b\"]", &e2);
@@ -255,12 +263,12 @@ static void test_writer(void)
 
         _cleanup_json_ oih_json *back = parse(compact, NULL);
         int64_t i = 0;
-        ok(back &&
-                   streq_ptr(oih_json_string(oih_json_object_get(back, "path")),
-                             "/dev/\"quoted\"\\back\nline") &&
-                   oih_json_integer(oih_json_object_get(back, "n"), &i) && i == -229 &&
-                   oih_json_length(oih_json_object_get(back, "list")) == 3,
-           "what it writes parses back to the same values");
+        ok(back != NULL, "what it writes parses back");
+        is_str(oih_json_string(oih_json_object_get(back, "path")), "/dev/\"quoted\"\\back\nline",
+               "to the same string");
+        ok(oih_json_integer(oih_json_object_get(back, "n"), &i), "to an integer");
+        is_int(i, -229, "the same integer");
+        is_int(oih_json_length(oih_json_object_get(back, "list")), 3, "to a list of the same length");
 
         char *text = NULL;
         size_t len = 0;

@@ -84,22 +84,22 @@ static void test_libcmp(void)
         ok(oih_ldso_libcmp("libfoo.so.10", "libfoo.so.9") > 0, "digit runs compare as numbers");
         ok(oih_ldso_libcmp("libfoo.so.1", "libfoo.so.1") == 0, "equal names");
         ok(oih_ldso_libcmp("libfoo.so.01", "libfoo.so.1") == 0, "leading zeros do not count, as in ld.so");
-        ok(oih_ldso_libcmp("libfoo.so.1", "libfoo.so.") > 0 &&
-                   oih_ldso_libcmp("libfoo.so", "libfoo.so.1") < 0,
-           "a longer name is greater");
-        ok(oih_ldso_libcmp("lib1", "liba") > 0 && oih_ldso_libcmp("liba", "lib1") < 0,
-           "a digit is greater than any other character");
+        ok(oih_ldso_libcmp("libfoo.so.1", "libfoo.so.") > 0, "a longer name is greater");
+        ok(oih_ldso_libcmp("libfoo.so", "libfoo.so.1") < 0, "a shorter one smaller");
+        ok(oih_ldso_libcmp("lib1", "liba") > 0, "a digit is greater than any other character");
+        ok(oih_ldso_libcmp("liba", "lib1") < 0, "any other character smaller than a digit");
         ok(oih_ldso_libcmp("libb.so", "liba.so") > 0, "other characters compare as bytes");
 
-        ok(oih_ldso_cache_name_ok("libfoo.so.1") && oih_ldso_cache_name_ok("ld-linux-x86-64.so.2") &&
-                   oih_ldso_cache_name_ok("libfoo.so"),
-           "ldconfig's names: lib* and ld-*, with .so");
-        ok(!oih_ldso_cache_name_ok("foo.so.1") && !oih_ldso_cache_name_ok("libfoo.a"),
+        ok(oih_ldso_cache_name_ok("libfoo.so.1"), "ldconfig's names: lib*.so.N");
+        ok(oih_ldso_cache_name_ok("ld-linux-x86-64.so.2"), "ld-*.so.N");
+        ok(oih_ldso_cache_name_ok("libfoo.so"), "lib*.so");
+        ok(!oih_ldso_cache_name_ok("foo.so.1"),
            "other names stay out of the cache, as ldconfig leaves them");
+        ok(!oih_ldso_cache_name_ok("libfoo.a"), "archives too");
 
         int32_t flags = 0;
-        ok(oih_ldso_cache_flags(EM_X86_64, ELFCLASS64, &flags) == 0 && flags == 0x0303,
-           "x86-64 libraries: libc6,x86-64 (0x0303)");
+        is_int(oih_ldso_cache_flags(EM_X86_64, ELFCLASS64, &flags), 0, "x86-64 libraries have flags");
+        is_int(flags, 0x0303, "x86-64 libraries: libc6,x86-64 (0x0303)");
         ok(oih_ldso_cache_flags(EM_386, ELFCLASS32, &flags) == -EOPNOTSUPP,
            "kinds not checked against ldconfig are left to it");
 }
@@ -227,7 +227,8 @@ static void test_lookup(const char *cache, size_t len)
         int32_t host = 0;
         char *path = NULL;
 
-        ok(oih_ldso_cache_host_flags(&host) == 0 && host == 0x0303, "this host's libraries: libc6,x86-64");
+        is_int(oih_ldso_cache_host_flags(&host), 0, "this host's libraries have flags");
+        is_int(host, 0x0303, "this host's libraries: libc6,x86-64");
         is_int(oih_ldso_cache_lookup(cache, len, "libinjtaaa.so.1", 0x0303, &path), 0, "a soname is found");
         is_str(path, "/usr/lib/libinjtaaa.so.1", "at the path ldconfig listed, its soname link");
         free(TAKE_PTR(path));
@@ -340,6 +341,7 @@ int main(void)
                 reversed[i] = injected[ELEMENTSOF(injected) - 1 - i];
         is_int(oih_ldso_cache_merge(image, image_len, reversed, ELEMENTSOF(reversed), &again, &again_len), 0,
                "entries in any order merge");
+        is_int(again_len, merged_len, "into a file of the same size");
         ok(again && again_len == merged_len && memcmp(again, merged, merged_len) == 0, "into the same file");
         free(again);
 
@@ -352,6 +354,7 @@ int main(void)
         memcpy(compat + compat_len - image_len, image, image_len);
         is_int(oih_ldso_cache_merge(compat, compat_len, injected, ELEMENTSOF(injected), &again, &again_len),
                0, "a cache of glibc < 2.32 (old and new format) merges");
+        is_int(again_len, merged_len, "into the new format alone: the same size");
         ok(again && again_len == merged_len && memcmp(again, merged, merged_len) == 0,
            "into the new format alone");
         free(again);

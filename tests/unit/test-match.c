@@ -182,24 +182,27 @@ static void test_sandbox(void)
         struct oih_config_set set = { .items = &c, .n = 1 };
         struct oih_config **activated = NULL;
         size_t n = 99;
-        ok(oih_match(&set, workload, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 1,
-           "the workload container activates the config");
+        is_int(oih_match(&set, workload, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL), 0,
+               "the workload container is matched");
+        is_int(n, 1, "the workload container activates the config");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, cri, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 0,
-           "the containerd sandbox activates nothing");
+        is_int(oih_match(&set, cri, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL), 0,
+               "the containerd sandbox is matched");
+        is_int(n, 0, "the containerd sandbox activates nothing");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, crio, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 0,
-           "the CRI-O sandbox activates nothing");
+        is_int(oih_match(&set, crio, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL), 0,
+               "the CRI-O sandbox is matched");
+        is_int(n, 0, "the CRI-O sandbox activates nothing");
         free(activated);
         activated = NULL;
         n = 99;
-        ok(oih_match(&set, plain, sandbox_state, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 &&
-                   n == 0,
-           "a sandbox named by the state activates nothing");
+        is_int(oih_match(&set, plain, sandbox_state, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL), 0,
+               "a sandbox named by the state is matched");
+        is_int(n, 0, "a sandbox named by the state activates nothing");
         free(activated);
 
         oih_config_free(c);
@@ -226,10 +229,12 @@ static void test_match(void)
         size_t n = 0;
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_free_ char *log = NULL;
-        ok(match_logged(&set, s, &activated, &n, &err, &log) == 0 && !err,
-           "an invalid or unparseable config nobody asked for stops nothing");
-        ok(n == 2 && activated[0] == items[0] && activated[1] == items[4],
-           "the activated configs, in the set's order, borrowed from it");
+        is_int(match_logged(&set, s, &activated, &n, &err, &log), 0,
+               "an invalid or unparseable config nobody asked for stops nothing");
+        ok(!err, "and is no error");
+        is_int(n, 2, "two configs activated");
+        ok(n > 0 && activated[0] == items[0], "the first, borrowed from the set");
+        ok(n > 1 && activated[1] == items[4], "the second, in the set's order");
         free(activated);
         contains(log, "warning: config \"/c/30-broken-unasked.json\" is invalid, skipping it: devices[0]: ",
                  "a skipped invalid config is a warning naming its file and first problem");
@@ -247,9 +252,10 @@ static void test_match(void)
         _cleanup_error_ oih_error *e2 = NULL;
         activated = NULL;
         n = 99;
-        ok(oih_match(&set2, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, &e2) == -EINVAL && !activated &&
-                   n == 99,
-           "an invalid config the container activates is an error, and nothing is returned");
+        is_int(oih_match(&set2, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, &e2), -EINVAL,
+               "an invalid config the container activates is an error");
+        ok(!activated, "no configs are returned");
+        is_int(n, 99, "nor a count");
         is_str(e2 ? oih_error_message(e2) : NULL,
                "config \"/c/60-asked.json\" is activated by this container but invalid: devices[0]: "
                "\"dev/rel\" is "
@@ -294,11 +300,11 @@ static void test_match_from_folder(void)
         struct oih_spec *s = spec(ENV("\"OCI_FOO=\"") ", " ANNOTS("\"k\": \"\""));
         struct oih_config **activated = NULL;
         size_t n = 0;
-        ok(oih_match(set, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL) == 0 && n == 3,
-           "three configs of five activated");
-        ok(n == 3 && streq(activated[0]->name, "10-a.json") && streq(activated[1]->name, "20-b.json") &&
-                   streq(activated[2]->name, "30-c.json"),
-           "in file name order");
+        is_int(oih_match(set, s, NULL, OIH_ACTIVATION_DEFAULT, &activated, &n, NULL), 0, "matched");
+        is_int(n, 3, "three configs of five activated");
+        is_str(n > 0 ? activated[0]->name : NULL, "10-a.json", "in file name order: the first");
+        is_str(n > 1 ? activated[1]->name : NULL, "20-b.json", "the second");
+        is_str(n > 2 ? activated[2]->name : NULL, "30-c.json", "the third");
         free(activated);
         oih_spec_free(s);
         oih_config_set_free(set);
@@ -310,13 +316,14 @@ static void test_match_from_folder(void)
 static void test_activation_ways(void)
 {
         unsigned a = 0;
-        ok(oih_activation_from_string("env,annotations", &a) == 0 && a == OIH_ACTIVATION_DEFAULT,
-           "env,annotations is the default");
-        ok(oih_activation_from_string("annotations", &a) == 0 && a == OIH_ACTIVATION_ANNOTATIONS,
-           "annotations");
-        ok(oih_activation_from_string("annotations,env", &a) == 0 && a == OIH_ACTIVATION_DEFAULT,
-           "in any order");
-        ok(oih_activation_from_string("env", &a) == 0 && a == OIH_ACTIVATION_ENV, "env");
+        is_int(oih_activation_from_string("env,annotations", &a), 0, "env,annotations is accepted");
+        is_int(a, OIH_ACTIVATION_DEFAULT, "env,annotations is the default");
+        is_int(oih_activation_from_string("annotations", &a), 0, "annotations is accepted");
+        is_int(a, OIH_ACTIVATION_ANNOTATIONS, "annotations");
+        is_int(oih_activation_from_string("annotations,env", &a), 0, "annotations,env is accepted");
+        is_int(a, OIH_ACTIVATION_DEFAULT, "in any order");
+        is_int(oih_activation_from_string("env", &a), 0, "env is accepted");
+        is_int(a, OIH_ACTIVATION_ENV, "env");
         const char *bad[] = { "", ",", "env,", ",env", "Env", "annotation", "env,,annotations", "none" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 ok(oih_activation_from_string(bad[i], &a) == -EINVAL, "\"%s\" is refused", bad[i]);
@@ -339,8 +346,9 @@ static void test_activation_ways(void)
         struct oih_config_set set = { .items = items, .n = 2 };
         _cleanup_free_ struct oih_config **activated = NULL;
         size_t n = 99;
-        ok(oih_match(&set, env, NULL, OIH_ACTIVATION_ANNOTATIONS, &activated, &n, NULL) == 0 && n == 0,
-           "oih_match with annotations only: the environment activates neither config");
+        is_int(oih_match(&set, env, NULL, OIH_ACTIVATION_ANNOTATIONS, &activated, &n, NULL), 0,
+               "oih_match with annotations only: matched");
+        is_int(n, 0, "the environment activates neither config");
         oih_config_free(both);
         oih_config_free(flag);
         oih_spec_free(env);

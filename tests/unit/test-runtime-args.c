@@ -130,11 +130,11 @@ static void test_args(void)
         is_str(j, "--root /r create --bundle /b id", "the shim's options do not reach the runtime");
         oih_runtime_args_done(&a);
 
-        ok(parse("create --injector-config /x id", &a, &w2, NULL) == 0 && a.config == NULL,
-           "after the command, --injector-* is the runtime's");
+        is_int(parse("create --injector-config /x id", &a, &w2, NULL), 0, "--injector-* after the command");
+        is_str(a.config, NULL, "after the command, --injector-* is the runtime's");
         oih_runtime_args_done(&a);
-        ok(parse("--injector-check --root /r", &a, &w3, NULL) == 0 && a.action == OIH_RUNTIME_CHECK,
-           "--injector-check");
+        is_int(parse("--injector-check --root /r", &a, &w3, NULL), 0, "--injector-check is accepted");
+        is_int(a.action, OIH_RUNTIME_CHECK, "--injector-check");
         oih_runtime_args_done(&a);
 
         refused("--injector-config", "--injector-config needs a value");
@@ -152,9 +152,10 @@ static void test_config(void)
         ok(oih_runtime_config_defaults("/usr/bin/oci-injector-hook", &c) == 0, "the defaults");
         is_str(c.runtime, "runc", "runc");
         is_str(c.hook.path, "/usr/bin/oci-injector-hook", "the installed hook");
-        ok(c.hook.args && streq(c.hook.args[0], "oci-injector-hook") && !c.hook.args[1], "args: its name");
-        ok(c.hook.env && streq(c.hook.env[0], "PATH=/usr/sbin:/usr/bin:/sbin:/bin") && !c.hook.env[1],
-           "an explicit env, as the hooks.d registration has");
+        is_int(strv_length(c.hook.args), 1, "args: one");
+        is_str(c.hook.args ? c.hook.args[0] : NULL, "oci-injector-hook", "args: its name");
+        is_int(strv_length(c.hook.env), 1, "an explicit env, as the hooks.d registration has: one variable");
+        is_str(c.hook.env ? c.hook.env[0] : NULL, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "PATH");
 
         _cleanup_free_ char *missing = path_join(dir, "none.json");
         ok(oih_runtime_config_load(missing, &c, &err) == -ENOENT, "no file: -ENOENT, the defaults stay");
@@ -170,8 +171,9 @@ static void test_config(void)
            err ? oih_error_message(err) : "ok");
         is_str(c.runtime, "/usr/bin/crun", "its runtime");
         is_str(c.hook.path, "/opt/h/hook", "its hook");
-        ok(c.hook.args && streq(c.hook.args[0], "hook") && !c.hook.args[1], "args default to the new name");
-        ok(c.hook.env && streq(c.hook.env[0], "PATH=/bin"), "its env");
+        is_int(strv_length(c.hook.args), 1, "args default to one");
+        is_str(c.hook.args ? c.hook.args[0] : NULL, "hook", "args default to the new name");
+        is_str(c.hook.env ? c.hook.env[0] : NULL, "PATH=/bin", "its env");
         is_int(c.hook.timeout, 20, "its timeout");
         oih_runtime_config_done(&c);
 
@@ -195,9 +197,9 @@ static void test_config(void)
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_free_ char *b = write_file(dir, "bad.json", bad[i][0], 0644);
                 oih_error_free(TAKE_PTR(err));
-                ok(oih_runtime_config_defaults("/usr/bin/oci-injector-hook", &c) == 0 &&
-                           oih_runtime_config_load(b, &c, &err) < 0,
-                   "refused: %s", bad[i][0]);
+                if (oih_runtime_config_defaults("/usr/bin/oci-injector-hook", &c) < 0)
+                        tap_bail("oih_runtime_config_defaults");
+                ok(oih_runtime_config_load(b, &c, &err) < 0, "refused: %s", bad[i][0]);
                 contains(err ? oih_error_message(err) : NULL, bad[i][1], "the message names the key");
                 contains(err ? oih_error_message(err) : NULL, "bad.json", "and the file");
                 oih_runtime_config_done(&c);
@@ -205,9 +207,10 @@ static void test_config(void)
 
         _cleanup_free_ char *open_to_all = write_file(dir, "open.json", "{}", 0666);
         oih_error_free(TAKE_PTR(err));
-        ok(oih_runtime_config_defaults("/h", &c) == 0 &&
-                   oih_runtime_config_load(open_to_all, &c, &err) == -EPERM,
-           "a config that others can write is refused");
+        if (oih_runtime_config_defaults("/h", &c) < 0)
+                tap_bail("oih_runtime_config_defaults");
+        is_int(oih_runtime_config_load(open_to_all, &c, &err), -EPERM,
+               "a config that others can write is refused");
         contains(err ? oih_error_message(err) : NULL, "make it root's and mode 0644", "saying what to do");
         oih_runtime_config_done(&c);
         tmpdir_remove(dir);
@@ -219,8 +222,10 @@ static void test_find(void)
         _cleanup_free_ char *sh = NULL, *self_path = NULL;
         struct stat self, st;
 
-        ok(oih_runtime_find("sh", NULL, &sh, &err) == 0 && sh && sh[0] == '/' && endswith(sh, "/sh"),
-           "a name is found on the fixed PATH (%s)", sh ?: "none");
+        is_int(oih_runtime_find("sh", NULL, &sh, &err), 0, "a name is found on the fixed PATH (%s)",
+               sh ?: "none");
+        ok(sh && sh[0] == '/', "as an absolute path");
+        ok(sh && endswith(sh, "/sh"), "to the program of that name");
         ok(oih_runtime_find("oih-no-such-runtime", NULL, &self_path, &err) == -ENOENT,
            "a name not there: -ENOENT");
         contains(err ? oih_error_message(err) : NULL, OIH_RUNTIME_PATH,

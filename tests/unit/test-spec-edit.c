@@ -42,7 +42,8 @@ static void unchanged(const char *in, const char *what)
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_free_ char *out = NULL;
         int r = edit(in, &out, &err);
-        ok(r == 0 && !out, "%s: nothing to change (%d, %s)", what, r, err ? oih_error_message(err) : "ok");
+        is_int(r, 0, "%s: accepted (%s)", what, err ? oih_error_message(err) : "ok");
+        is_str(out, NULL, "%s: nothing to change", what);
 }
 
 static void refused(const char *in, const char *message, const char *what)
@@ -50,7 +51,8 @@ static void refused(const char *in, const char *message, const char *what)
         _cleanup_error_ oih_error *err = NULL;
         _cleanup_free_ char *out = NULL;
         int r = edit(in, &out, &err);
-        ok(r == -EINVAL && !out, "%s: refused (%d)", what, r);
+        is_int(r, -EINVAL, "%s: refused", what);
+        is_str(out, NULL, "%s: no text", what);
         contains(err ? oih_error_message(err) : NULL, message, "%s: the message", what);
 }
 
@@ -61,16 +63,17 @@ static void test_scan(void)
         oih_json_span root, v, k;
 
         ok(oih_json_scan(t, strlen(t), &root, &err) == 0, "a document with every kind of value scans");
-        ok(root.start == 1 && root.end == strlen(t) - 1, "the span leaves the white space around out");
-        ok(oih_json_span_member(t, root, "a", &v) && oih_json_span_kind(t, v) == '[',
-           "member a is the array");
+        is_int(root.start, 1, "the span leaves out the white space before the document");
+        is_int(root.end, strlen(t) - 1, "and after it");
+        ok(oih_json_span_member(t, root, "a", &v), "member a is found");
+        is_int(oih_json_span_kind(t, v), '[', "member a is the array");
         size_t cursor = 0, n = 0;
         while (oih_json_span_next(t, v, &cursor, NULL, &k))
                 n++;
         is_int(n, 7, "the array's seven elements are walked, a bracket inside a string not taken for one");
-        ok(oih_json_span_member(t, root, "b", &v) && oih_json_span_member(t, v, "c", &k) &&
-                   k.end - k.start == 3,
-           "a nested member, its string span with the quotes");
+        ok(oih_json_span_member(t, root, "b", &v), "member b is found");
+        ok(oih_json_span_member(t, v, "c", &k), "a nested member is found");
+        is_int(k.end - k.start, 3, "its string span with the quotes");
         ok(!oih_json_span_member(t, root, "missing", &v), "a missing member is not found");
 
         /* The largest unsigned 64-bit number: Docker writes such limits. */
@@ -119,27 +122,32 @@ static void test_strings(void)
         char *s = NULL;
 
         ok(oih_json_scan(t, strlen(t), &root, NULL) == 0, "strings with escapes scan");
-        ok(oih_json_span_next(t, root, &cursor, NULL, &v) && oih_json_span_string(t, v, &s) == 0,
-           "escapes decode");
+        ok(oih_json_span_next(t, root, &cursor, NULL, &v), "the first string");
+        is_int(oih_json_span_string(t, v, &s), 0, "escapes decode");
         is_str(s, "caf\xc3\xa9 \xf0\x9f\x98\x80 / \t", "\\u escapes (a surrogate pair too) become UTF-8");
         free(s);
-        ok(oih_json_span_next(t, root, &cursor, NULL, &v) && oih_json_span_string(t, v, &s) == 0, "decodes");
+        ok(oih_json_span_next(t, root, &cursor, NULL, &v), "the second string");
+        is_int(oih_json_span_string(t, v, &s), 0, "decodes");
         is_str(s, "\xef\xbf\xbdx", "a lone surrogate becomes U+FFFD, as Go decodes it");
         free(s);
         s = NULL;
-        ok(oih_json_span_next(t, root, &cursor, NULL, &v) && oih_json_span_string(t, v, &s) == -EINVAL && !s,
-           "a NUL character is refused");
-        ok(oih_json_span_next(t, root, &cursor, NULL, &v) && oih_json_span_string(t, v, &s) == 0, "decodes");
+        ok(oih_json_span_next(t, root, &cursor, NULL, &v), "the third string");
+        is_int(oih_json_span_string(t, v, &s), -EINVAL, "a NUL character is refused");
+        is_str(s, NULL, "with no text");
+        ok(oih_json_span_next(t, root, &cursor, NULL, &v), "the fourth string");
+        is_int(oih_json_span_string(t, v, &s), 0, "decodes");
         is_str(s, "\xc3\xa9", "raw UTF-8 is kept byte for byte");
         free(s);
 
         const char *k = "{\"Hoo\\u006BS\": 1}";
         oih_json_span key;
         cursor = 0;
-        ok(oih_json_scan(k, strlen(k), &root, NULL) == 0 && oih_json_span_next(k, root, &cursor, &key, &v) &&
-                   oih_json_span_key_is(k, key, "hooks") && !oih_json_span_key_is(k, key, "hook") &&
-                   !oih_json_span_key_is(k, key, "hooksx"),
+        is_int(oih_json_scan(k, strlen(k), &root, NULL), 0, "a key with an escape scans");
+        ok(oih_json_span_next(k, root, &cursor, &key, &v), "its member is walked");
+        ok(oih_json_span_key_is(k, key, "hooks"),
            "keys match after decoding, ASCII letters in either case (as Go's encoding/json matches fields)");
+        ok(!oih_json_span_key_is(k, key, "hook"), "not a shorter key");
+        ok(!oih_json_span_key_is(k, key, "hooksx"), "nor a longer one");
 }
 
 static void test_edits(void)
@@ -205,9 +213,9 @@ static void test_byte_stable(void)
         if (!at)
                 return;
         size_t pos = (size_t)(at - out);
-        ok(strlen(out) == strlen(in) + strlen(added) && memcmp(out, in, pos) == 0 &&
-                   streq(at + strlen(added), in + pos),
-           "taking the addition out gives the original text byte for byte");
+        is_int(strlen(out), strlen(in) + strlen(added), "the text grew by the addition alone");
+        ok(memcmp(out, in, pos) == 0, "the original text up to the addition, byte for byte");
+        is_str(at + strlen(added), in + pos, "and after it");
 
         _cleanup_free_ char *again = NULL;
         ok(edit(out, &again, NULL) == 0, "a second edit of the result finds the hook and changes nothing");
@@ -224,13 +232,16 @@ static void test_file(void)
         ok(stat(spec, &before) == 0, "config.json written");
         ok(oih_spec_file_add_hook(spec, &h, &err) == 1, "the file is edited (%s)",
            err ? oih_error_message(err) : "ok");
-        ok(stat(spec, &after) == 0 && after.st_ino != before.st_ino, "replaced by a new file (a rename)");
+        is_int(stat(spec, &after), 0, "config.json is there");
+        ok(after.st_ino != before.st_ino, "replaced by a new file (a rename)");
         is_int(after.st_mode & 07777, 0640, "the mode is kept");
-        ok(after.st_uid == before.st_uid && after.st_gid == before.st_gid, "the owner is kept");
+        is_int(after.st_uid, before.st_uid, "the owner is kept");
+        is_int(after.st_gid, before.st_gid, "the group is kept");
 
         _cleanup_free_ char *text = NULL;
         int fd = open(spec, O_RDONLY | O_CLOEXEC);
-        ok(fd >= 0 && read_full_fd(fd, 4096, &text, NULL) == 0, "read back");
+        ok(fd >= 0, "opened again");
+        is_int(fd >= 0 ? read_full_fd(fd, 4096, &text, NULL) : -EBADF, 0, "read back");
         if (fd >= 0)
                 close(fd);
         is_str(text, "{\"ociVersion\": \"1.0.2\",\"hooks\":{\"prestart\":[" HOOK "]}}", "the new text");
@@ -241,12 +252,14 @@ static void test_file(void)
                 entries += de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."));
         is_int(entries, 1, "no temporary file is left beside it");
 
-        ok(oih_spec_file_add_hook(spec, &h, NULL) == 0 && stat(spec, &before) == 0 &&
-                   before.st_ino == after.st_ino,
-           "a second run changes nothing: the same file");
+        is_int(oih_spec_file_add_hook(spec, &h, NULL), 0, "a second run changes nothing");
+        is_int(stat(spec, &before), 0, "config.json is there");
+        ok(before.st_ino == after.st_ino, "the same file");
 
         _cleanup_free_ char *link = NULL;
-        ok(asprintf(&link, "%s/link.json", dir) > 0 && symlink("config.json", link) == 0, "a symlink");
+        if (asprintf(&link, "%s/link.json", dir) < 0)
+                tap_bail("asprintf");
+        is_int(symlink("config.json", link), 0, "a symlink");
         oih_error_free(TAKE_PTR(err));
         ok(oih_spec_file_add_hook(link, &h, &err) == -ELOOP, "a symlinked config.json is refused");
         contains(err ? oih_error_message(err) : NULL, "link.json: is a symbolic link",
@@ -260,9 +273,9 @@ static void test_file(void)
 
         oih_error_free(TAKE_PTR(err));
         _cleanup_free_ char *missing = NULL;
-        ok(asprintf(&missing, "%s/nothere/config.json", dir) > 0 &&
-                   oih_spec_file_add_hook(missing, &h, &err) == -ENOENT,
-           "a missing bundle folder is an error");
+        if (asprintf(&missing, "%s/nothere/config.json", dir) < 0)
+                tap_bail("asprintf");
+        is_int(oih_spec_file_add_hook(missing, &h, &err), -ENOENT, "a missing bundle folder is an error");
         contains(err ? oih_error_message(err) : NULL, "cannot open the bundle folder", "and says so");
         tmpdir_remove(dir);
 }

@@ -22,7 +22,8 @@ static void refused(const char *text, const char *expect, const char *why)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct oih_state *s = parse(text, &err);
-        ok(!s && err && err->code == EINVAL, "refused: %s", why);
+        ok(!s, "refused: %s", why);
+        is_int(err ? err->code : 0, EINVAL, "%s: EINVAL", why);
         oih_state_free(s);
         contains(message(err), expect, "the message says \"%s\"", expect);
 }
@@ -103,31 +104,35 @@ static void test_parse(void)
         oih_state_free(s);
 
         s = parse("{\"id\": \"old\", \"bundlePath\": \"/b\"}", NULL);
-        ok(s && streq(s->bundle, "/b"), "the legacy key bundlePath is accepted");
-        ok(s && s->pid == 0 && !s->oci_version && !s->status && s->annotations.n == 0,
-           "without pid, ociVersion, status or annotations: 0, NULL, NULL and none");
+        is_str(s ? s->bundle : NULL, "/b", "the legacy key bundlePath is accepted");
+        is_int(s ? s->pid : -1, 0, "without pid: 0");
+        is_str(s ? s->oci_version : "no state", NULL, "without ociVersion: NULL");
+        is_str(s ? s->status : "no state", NULL, "without status: NULL");
+        is_int(s ? s->annotations.n : 1, 0, "without annotations: none");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": \"/new\", \"bundlePath\": \"/old\"}", NULL);
-        ok(s && streq(s->bundle, "/new"), "bundle wins over bundlePath");
+        is_str(s ? s->bundle : NULL, "/new", "bundle wins over bundlePath");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": null, \"bundlePath\": \"/old\"}", NULL);
-        ok(s && streq(s->bundle, "/old"), "a null bundle lets bundlePath speak");
+        is_str(s ? s->bundle : NULL, "/old", "a null bundle lets bundlePath speak");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": \"/b\", \"pid\": 0}", NULL);
-        ok(s && s->pid == 0, "pid 0 is a container without a process, not an error");
+        is_int(s ? s->pid : -1, 0, "pid 0 is a container without a process, not an error");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": \"/b\", \"pid\": 2147483647}", NULL);
-        ok(s && s->pid == 2147483647, "the largest pid_t is a pid");
+        is_int(s ? s->pid : -1, 2147483647, "the largest pid_t is a pid");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": \"/b\", \"pid\": null, \"status\": null, \"annotations\": "
                   "null}",
                   NULL);
-        ok(s && s->pid == 0 && !s->status && s->annotations.n == 0, "null members are absent ones");
+        is_int(s ? s->pid : -1, 0, "a null pid is an absent one");
+        is_str(s ? s->status : "no state", NULL, "a null status is an absent one");
+        is_int(s ? s->annotations.n : 1, 0, "null annotations are absent ones");
         oih_state_free(s);
         s = parse("{\"id\": \"x\", \"bundle\": \"/b\", \"annotations\": {\"k\": \"1\", \"k\": \"2\"}}",
                   NULL);
-        ok(s && streq_ptr(oih_annotations_get(&s->annotations, "k"), "2"),
-           "a repeated annotation: the last one wins");
+        is_str(s ? oih_annotations_get(&s->annotations, "k") : NULL, "2",
+               "a repeated annotation: the last one wins");
         oih_state_free(s);
 }
 
@@ -181,48 +186,56 @@ static void test_read(void)
 
         _cleanup_error_ oih_error *e1 = NULL;
         int fd = pipe_with("", 0, &child);
-        ok(oih_state_read(fd, &s, &e1) == -EINVAL && !s, "an empty pipe is refused");
+        is_int(oih_state_read(fd, &s, &e1), -EINVAL, "an empty pipe is refused");
+        ok(!s, "with no state");
         contains(message(e1), "state on stdin: empty", "saying stdin was empty");
         close(fd);
         waitpid(child, NULL, 0);
 
         _cleanup_error_ oih_error *e2 = NULL;
         fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        ok(oih_state_read(fd, &s, &e2) == -EINVAL && !s, "/dev/null as stdin is refused");
+        is_int(oih_state_read(fd, &s, &e2), -EINVAL, "/dev/null as stdin is refused");
+        ok(!s, "with no state");
         contains(message(e2), "state on stdin: empty", "as empty");
         close(fd);
 
         _cleanup_error_ oih_error *e3 = NULL;
         fd = pipe_with("{\"id\": \"p\", \"bundle\": \"/b\"}", OIH_STATE_MAX_SIZE + 1, &child);
-        ok(oih_state_read(fd, &s, &e3) == -EFBIG && !s, "a pipe with %d bytes is refused with EFBIG",
-           OIH_STATE_MAX_SIZE + 1);
+        is_int(oih_state_read(fd, &s, &e3), -EFBIG, "a pipe with %d bytes is refused with EFBIG",
+               OIH_STATE_MAX_SIZE + 1);
+        ok(!s, "with no state");
         contains(message(e3), "state on stdin: larger than 1048576 bytes", "saying it is too large");
         close(fd);
         waitpid(child, NULL, 0);
 
         _cleanup_error_ oih_error *e4 = NULL;
         fd = file_with("{\"id\": \"f\", \"bundle\": \"/b\"}", OIH_STATE_MAX_SIZE + 1);
-        ok(oih_state_read(fd, &s, &e4) == -EFBIG && !s, "a file with %d bytes is refused with EFBIG",
-           OIH_STATE_MAX_SIZE + 1);
+        is_int(oih_state_read(fd, &s, &e4), -EFBIG, "a file with %d bytes is refused with EFBIG",
+               OIH_STATE_MAX_SIZE + 1);
+        ok(!s, "with no state");
         close(fd);
 
         fd = pipe_with("{\"id\": \"p\", \"bundle\": \"/b\"}", OIH_STATE_MAX_SIZE, &child);
-        ok(oih_state_read(fd, &s, NULL) == 0 && s && streq(s->id, "p"),
-           "a state of exactly %d bytes from a pipe is read", OIH_STATE_MAX_SIZE);
+        is_int(oih_state_read(fd, &s, NULL), 0, "a state of exactly %d bytes from a pipe is read",
+               OIH_STATE_MAX_SIZE);
+        is_str(s ? s->id : NULL, "p", "whole");
         oih_state_free(s);
         s = NULL;
         close(fd);
         waitpid(child, NULL, 0);
 
         fd = file_with("{\"id\": \"f\", \"bundle\": \"/b\", \"pid\": 7}", OIH_STATE_MAX_SIZE);
-        ok(oih_state_read(fd, &s, NULL) == 0 && s && streq(s->id, "f") && s->pid == 7, "and from a file");
+        is_int(oih_state_read(fd, &s, NULL), 0, "and from a file");
+        is_str(s ? s->id : NULL, "f", "its id");
+        is_int(s ? s->pid : -1, 7, "its pid");
         oih_state_free(s);
         s = NULL;
         close(fd);
 
         _cleanup_error_ oih_error *e5 = NULL;
         fd = file_with("{\"id\": 5}", 0);
-        ok(oih_state_read(fd, &s, &e5) == -EINVAL && !s, "a bad state read from stdin is refused");
+        is_int(oih_state_read(fd, &s, &e5), -EINVAL, "a bad state read from stdin is refused");
+        ok(!s, "with no state");
         is_str(message(e5), "state on stdin: \"id\": expected a string, got a number",
                "the message names stdin and the key");
         close(fd);
