@@ -314,7 +314,8 @@ static void test_known_lists(void)
                "another entry lists the path keys only");
         oih_config_free(c);
 
-        c = parse("{ " ACT MOUNT_XY "\"options\": [\"bogus\"]}] }");
+        c = parse("{ " ACT
+                  "\"mounts\": [{\"source\": \"/x\", \"destination\": \"/y\", \"options\": [\"bogus\"]}] }");
         is_str(first_problem(c),
                "mounts[0].options[0]: \"bogus\" is not a known option (ro, rw, nosuid, suid, nodev, dev, noexec, exec, bind, rbind, noatime, relatime, strictatime, nodiratime, diratime, private, rprivate, slave, rslave)",
                "an unknown mount option is told every known one");
