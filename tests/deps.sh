@@ -16,7 +16,7 @@ packages=(
     # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
     uidmap
     # fuzzing and sanitizers (issue 6), benchmarks
-    clang libclang-rt-14-dev valgrind hyperfine
+    clang libclang-rt-14-dev valgrind hyperfine strace
     # man pages; the JSON Schema of the config format, checked in the tests
     scdoc python3-jsonschema
     # the runtime shim under real engines: Docker 20.10, containerd 1.6 and its CRI plugin, driven by a
