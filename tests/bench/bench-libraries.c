@@ -12,8 +12,9 @@
  * Prints, for each count, the median time and the time per library; the cost of one more library between
  * the counts (10 to 100, 100 to 1000: the fixed costs cancel out) and the ratio of the two, with the
  * quartiles of that ratio over the rounds (flat growth is 1.0). Then the system calls per bound library:
- * one more run for each count under `strace -f -c` (untimed), the difference between 100 and 1000
- * libraries divided by 900, in all and by system call.
+ * one more run for each count under `strace -f` (untimed), the difference between 100 and 1000
+ * libraries divided by 900, in all, by phase (planning, taking the sources, the work in the root) and by
+ * system call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ static void make_fixture(const char *libinjtest)
 }
 
 /* One run of the hook with count k's config on a prepared root and a fresh stand-in, checked; timed, or
- * (strace_out) counted under strace -f -c into that file. */
+ * (strace_out) traced by strace -f into that file. */
 static double run_hook(const char *hook, int k, const char *bundle, const char *strace_out)
 {
         struct standin s;
@@ -114,53 +115,74 @@ static double run_hook(const char *hook, int k, const char *bundle, const char *
         return us;
 }
 
+/* The phases of a run, told apart in the trace by the first call of the next one: planning until the
+ * hook opens the container's process (pidfd_open), taking the sources in the host's mount namespace
+ * until it enters the container's (setns), then the work in the root. */
+enum { PLAN, TAKE, APPLY, PHASES };
+static const char *const phase_names[PHASES] = { "plan", "take sources", "in the root" };
+static const char *const phase_ends[PHASES] = { "pidfd_open", "setns", NULL };
+
 struct syscall_count {
         char name[64];
-        long calls[N];
+        long calls[N][PHASES];
 };
 
-/* Reads strace -c -U name,calls output into the table (name, calls for count k). Returns the total. */
-static long read_strace(const char *path, int k, struct syscall_count *table, int *n)
+static struct syscall_count *find_call(struct syscall_count *table, int *n, const char *name)
+{
+        for (int i = 0; i < *n; i++)
+                if (strcmp(table[i].name, name) == 0)
+                        return &table[i];
+        if (*n == MAX_SYSCALLS)
+                return NULL;
+        struct syscall_count *c = &table[(*n)++];
+        memset(c, 0, sizeof(*c));
+        snprintf(c->name, sizeof(c->name), "%s", name);
+        return c;
+}
+
+/* Reads a trace (strace -f -qq -o: "PID name(args) = result" a line) into the table for count k.
+ * Returns false when a phase's end was not seen (the hook's flow changed: the phases are then wrong). */
+static bool read_trace(const char *path, int k, struct syscall_count *table, int *n)
 {
         char *text = read_text(path, NULL);
-        long total = 0;
+        int phase = PLAN;
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
                 char name[64];
-                long calls;
-                if (sscanf(line, "%63s %ld", name, &calls) != 2)
+                if (strstr(line, "resumed>") || sscanf(line, "%*d %63[a-z0-9_](", name) != 1)
                         continue;
-                if (strcmp(name, "total") == 0) {
-                        total = calls;
-                        continue;
-                }
-                int i = 0;
-                while (i < *n && strcmp(table[i].name, name) != 0)
-                        i++;
-                if (i == *n) {
-                        if (*n == MAX_SYSCALLS)
-                                continue;
-                        memset(&table[i], 0, sizeof(table[i]));
-                        snprintf(table[i].name, sizeof(table[i].name), "%s", name);
-                        (*n)++;
-                }
-                table[i].calls[k] = calls;
+                if (phase_ends[phase] && strcmp(name, phase_ends[phase]) == 0)
+                        phase++;
+                struct syscall_count *c = find_call(table, n, name);
+                if (c)
+                        c->calls[k][phase]++;
         }
         free(text);
-        return total;
+        return phase == APPLY;
+}
+
+static long growth(const struct syscall_count *c, int phase)
+{
+        long g = 0;
+        for (int ph = 0; ph < PHASES; ph++)
+                if (phase < 0 || ph == phase)
+                        g += c->calls[N - 1][ph] - c->calls[N - 2][ph];
+        return g;
 }
 
 static int by_growth(const void *a, const void *b)
 {
-        const struct syscall_count *x = a, *y = b;
-        long gx = x->calls[N - 1] - x->calls[N - 2], gy = y->calls[N - 1] - y->calls[N - 2];
-        return (gx < gy) - (gx > gy);
+        long ga = growth(a, -1), gb = growth(b, -1);
+        return (ga < gb) - (ga > gb);
 }
 
+/* One more run for each count, traced (untimed): the calls per library between the two larger counts, in
+ * all and by phase and call. */
 static void count_syscalls(const char *hook, char **bundles)
 {
         static struct syscall_count table[MAX_SYSCALLS];
-        long total[N];
+        long total[N] = { 0 };
         int n = 0;
+        bool phases = true;
 
         if (access(strace, X_OK) != 0) {
                 printf("    system calls per bound library: not counted, no %s (tests/deps.sh installs it)\n",
@@ -170,22 +192,35 @@ static void count_syscalls(const char *hook, char **bundles)
         char *out = path_printf("%s/strace.out", dir);
         for (int k = 0; k < N; k++) {
                 run_hook(hook, k, bundles[k], out);
-                total[k] = read_strace(out, k, table, &n);
+                phases = read_trace(out, k, table, &n) && phases;
                 unlink(out);
         }
         free(out);
+        for (int i = 0; i < n; i++)
+                for (int k = 0; k < N; k++)
+                        for (int ph = 0; ph < PHASES; ph++)
+                                total[k] += table[i].calls[k][ph];
         qsort(table, (size_t)n, sizeof(table[0]), by_growth);
-        int span = counts[N - 1] - counts[N - 2];
-        printf("    system calls (strace -f -c, one run each): %ld, %ld, %ld; per bound library (from %d to %d "
-               "libraries): %.2f (goal: at most 8)\n      by call:",
+        double span = counts[N - 1] - counts[N - 2];
+        printf("    system calls (strace -f, one run each): %ld, %ld, %ld; per bound library (from %d to %d "
+               "libraries): %.2f (goal: at most 8)\n",
                total[0], total[1], total[2], counts[N - 2], counts[N - 1],
                (double)(total[N - 1] - total[N - 2]) / span);
-        for (int i = 0; i < n; i++) {
-                double per = (double)(table[i].calls[N - 1] - table[i].calls[N - 2]) / span;
-                if (per >= 0.005 || per <= -0.005)
-                        printf(" %s %.2f", table[i].name, per);
+        for (int ph = 0; ph < PHASES; ph++) {
+                long g = 0;
+                for (int i = 0; i < n; i++)
+                        g += growth(&table[i], ph);
+                printf("      %s: %.2f:", phase_names[ph], (double)g / span);
+                for (int i = 0; i < n; i++) {
+                        double per = (double)growth(&table[i], ph) / span;
+                        if (per >= 0.005 || per <= -0.005)
+                                printf(" %s %.2f", table[i].name, per);
+                }
+                printf("\n");
         }
-        printf("\n");
+        if (!phases)
+                printf("      (the phases are not told apart right: a run had no %s or no %s)\n",
+                       phase_ends[0], phase_ends[1]);
 }
 
 int main(int argc, char **argv)
