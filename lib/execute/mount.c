@@ -190,37 +190,6 @@ static int setattr_tree(int fd, unsigned flags)
         return 0;
 }
 
-static int attach_tree(struct oih_mount_source *src, const char *target, int target_fd, unsigned flags,
-                       int *ret_fd, oih_error **err)
-{
-        bool flags_set = src->flags_set && src->attr_flags == flags;
-        int r;
-
-        /* Flags first, while the copy is detached and nobody can see it. */
-        if (!flags_set && !mount_setattr_missing) {
-                r = setattr_tree(src->fd, flags);
-                if (r >= 0)
-                        flags_set = true;
-                else if (r == -ENOSYS || r == -EPERM)
-                        mount_setattr_missing = true;
-                else
-                        return oih_error_set_errno(err, -r, "\"%s\": cannot set the mount's flags", target);
-        }
-
-        if (syscall(SYS_move_mount, src->fd, "", target_fd, "",
-                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
-                                           src->path);
-
-        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
-        if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
-                (void)oih_mount_detach(src->fd);
-                return r;
-        }
-        *ret_fd = TAKE_FD(src->fd);
-        return 0;
-}
-
 static int attach_fallback(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
                            unsigned flags, int *ret_fd, oih_error **err)
 {
@@ -262,11 +231,49 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
         return r;
 }
 
+static int attach_tree(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
+                       unsigned flags, int *ret_fd, oih_error **err)
+{
+        bool flags_set = src->flags_set && src->attr_flags == flags;
+        int r;
+
+        /* Flags first, while the copy is detached and nobody can see it. */
+        if (!flags_set && !mount_setattr_missing) {
+                r = setattr_tree(src->fd, flags);
+                if (r >= 0)
+                        flags_set = true;
+                else if (r == -ENOSYS || r == -EPERM)
+                        mount_setattr_missing = true;
+                else
+                        return oih_error_set_errno(err, -r, "\"%s\": cannot set the mount's flags", target);
+        }
+
+        if (syscall(SYS_move_mount, src->fd, "", target_fd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                if (errno != ENOSYS && errno != EPERM)
+                        return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
+                                                   src->path);
+                /* A seccomp filter older than open_tree_attr lets it through and refuses the rest of the
+                 * new mount API: do as where the kernel has none. */
+                log_debug("move_mount: %s, falling back to mount(2)", strerror(errno));
+                mount_api_missing = true;
+                return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
+        }
+
+        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
+        if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
+                (void)oih_mount_detach(src->fd);
+                return r;
+        }
+        *ret_fd = TAKE_FD(src->fd);
+        return 0;
+}
+
 int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
                      unsigned flags, int *ret_fd, oih_error **err)
 {
         if (src->tree)
-                return attach_tree(src, target, target_fd, flags, ret_fd, err);
+                return attach_tree(src, rootfd, target, target_fd, flags, ret_fd, err);
         return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
 }
 
