@@ -16,7 +16,7 @@ packages=(
     # rootless podman (tests/integration/rootless.bats): newuidmap and newgidmap for subordinate ids
     uidmap
     # fuzzing (libFuzzer) and sanitizers, valgrind, benchmarks
-    clang libclang-rt-14-dev valgrind hyperfine
+    clang libclang-rt-14-dev valgrind hyperfine strace
     # the formatting check of tests/run
     clang-format
     # man pages; the JSON Schema of the config format, checked in the tests

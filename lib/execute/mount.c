@@ -12,7 +12,13 @@
 #include "rootfs.h"
 #include "util.h"
 
-static bool mount_api_missing, mount_setattr_missing;
+/* Where the kernel numbers new system calls the same on every architecture (all since open_tree, but
+ * alpha's), open_tree_attr (Linux 6.15) is 467; libcs learn of it later than kernels. */
+#if !defined(SYS_open_tree_attr) && defined(SYS_open_tree) && SYS_open_tree == 428
+#define SYS_open_tree_attr 467
+#endif
+
+static bool mount_api_missing, mount_setattr_missing, open_tree_attr_missing;
 
 void oih_mount_force_fallback(bool force)
 {
@@ -41,10 +47,61 @@ static int check_identity(int fd, const struct oih_mount_source *s, oih_error **
         return 0;
 }
 
-int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recursive,
+/* The OIH_MOUNT_* flags as the new mount API takes them; the copy is always private. */
+static struct mount_attr tree_attr(unsigned flags)
+{
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_NOSUID * !!(flags & OIH_MOUNT_NOSUID) |
+                            MOUNT_ATTR_NODEV * !!(flags & OIH_MOUNT_NODEV) |
+                            MOUNT_ATTR_NOEXEC * !!(flags & OIH_MOUNT_NOEXEC) |
+                            MOUNT_ATTR_RDONLY * !!(flags & OIH_MOUNT_RDONLY),
+                .propagation = MS_PRIVATE,
+        };
+
+        if (flags & OIH_MOUNT_NOATIME)
+                attr.attr_set |= MOUNT_ATTR_NOATIME;
+        else if (flags & OIH_MOUNT_STRICTATIME)
+                attr.attr_set |= MOUNT_ATTR_STRICTATIME;
+        if (flags & (OIH_MOUNT_NOATIME | OIH_MOUNT_STRICTATIME))
+                attr.attr_clr |= MOUNT_ATTR__ATIME;
+        if (flags & OIH_MOUNT_NODIRATIME)
+                attr.attr_set |= MOUNT_ATTR_NODIRATIME;
+        return attr;
+}
+
+/*
+ * A detached copy of host_path, with its flags where the kernel sets them as it makes the copy: then
+ * s->flags_set. Returns the fd, or -errno of open_tree (-ENOSYS, -EPERM: no new mount API).
+ */
+static int clone_tree(const char *host_path, unsigned flags, struct oih_mount_source *s)
+{
+        unsigned at =
+                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((flags & OIH_MOUNT_RECURSIVE) ? AT_RECURSIVE : 0);
+        int fd;
+
+#ifdef SYS_open_tree_attr
+        if (!open_tree_attr_missing && !mount_setattr_missing) {
+                struct mount_attr attr = tree_attr(flags);
+                fd = (int)syscall(SYS_open_tree_attr, AT_FDCWD, host_path, at, &attr, sizeof(attr));
+                if (fd >= 0) {
+                        s->flags_set = true;
+                        s->attr_flags = flags;
+                        return fd;
+                }
+                if (errno == ENOSYS || errno == EPERM)
+                        open_tree_attr_missing = true;
+                /* Whatever else went wrong, open_tree() says what is wrong with the path, and
+                 * mount_setattr() when attaching what is wrong with the flags, as without it. */
+        }
+#endif
+        fd = (int)syscall(SYS_open_tree, AT_FDCWD, host_path, at);
+        return fd >= 0 ? fd : negative_errno();
+}
+
+int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, unsigned flags,
                           struct oih_mount_source *ret, oih_error **err)
 {
-        struct oih_mount_source s = { .fd = -1, .dev = dev, .ino = ino, .recursive = recursive };
+        struct oih_mount_source s = { .fd = -1, .dev = dev, .ino = ino };
         int r;
 
         s.path = strdup(host_path);
@@ -52,15 +109,15 @@ int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recu
                 return oih_error_set(err, ENOMEM, "out of memory");
 
         if (!mount_api_missing) {
-                unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
-                s.fd = (int)syscall(SYS_open_tree, AT_FDCWD, host_path, flags);
-                if (s.fd >= 0)
+                r = clone_tree(host_path, flags, &s);
+                if (r >= 0) {
+                        s.fd = r;
                         s.tree = true;
-                else if (errno == ENOSYS || errno == EPERM) {
-                        log_debug("open_tree: %s, falling back to mount(2)", strerror(errno));
+                } else if (r == -ENOSYS || r == -EPERM) {
+                        log_debug("open_tree: %s, falling back to mount(2)", strerror(-r));
                         mount_api_missing = true;
                 } else {
-                        r = oih_error_set_errno(err, errno, "\"%s\": cannot take it for a bind mount",
+                        r = oih_error_set_errno(err, -r, "\"%s\": cannot take it for a bind mount",
                                                 host_path);
                         goto fail;
                 }
@@ -126,57 +183,10 @@ static int remount_fd(int fd, unsigned flags, const char *target, oih_error **er
 
 static int setattr_tree(int fd, unsigned flags)
 {
-        struct mount_attr attr = {
-                .attr_set = MOUNT_ATTR_NOSUID * !!(flags & OIH_MOUNT_NOSUID) |
-                            MOUNT_ATTR_NODEV * !!(flags & OIH_MOUNT_NODEV) |
-                            MOUNT_ATTR_NOEXEC * !!(flags & OIH_MOUNT_NOEXEC) |
-                            MOUNT_ATTR_RDONLY * !!(flags & OIH_MOUNT_RDONLY),
-                .propagation = MS_PRIVATE,
-        };
-
-        if (flags & OIH_MOUNT_NOATIME)
-                attr.attr_set |= MOUNT_ATTR_NOATIME;
-        else if (flags & OIH_MOUNT_STRICTATIME)
-                attr.attr_set |= MOUNT_ATTR_STRICTATIME;
-        if (flags & (OIH_MOUNT_NOATIME | OIH_MOUNT_STRICTATIME))
-                attr.attr_clr |= MOUNT_ATTR__ATIME;
-        if (flags & OIH_MOUNT_NODIRATIME)
-                attr.attr_set |= MOUNT_ATTR_NODIRATIME;
-
+        struct mount_attr attr = tree_attr(flags);
         unsigned at = AT_EMPTY_PATH | ((flags & OIH_MOUNT_RECURSIVE) ? AT_RECURSIVE : 0);
         if (syscall(SYS_mount_setattr, fd, "", at, &attr, sizeof(attr)) < 0)
                 return negative_errno();
-        return 0;
-}
-
-static int attach_tree(struct oih_mount_source *src, const char *target, int target_fd, unsigned flags,
-                       int *ret_fd, oih_error **err)
-{
-        bool flags_set = false;
-        int r;
-
-        /* Flags first, while the copy is detached and nobody can see it. */
-        if (!mount_setattr_missing) {
-                r = setattr_tree(src->fd, flags);
-                if (r >= 0)
-                        flags_set = true;
-                else if (r == -ENOSYS || r == -EPERM)
-                        mount_setattr_missing = true;
-                else
-                        return oih_error_set_errno(err, -r, "\"%s\": cannot set the mount's flags", target);
-        }
-
-        if (syscall(SYS_move_mount, src->fd, "", target_fd, "",
-                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
-                                           src->path);
-
-        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
-        if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
-                (void)oih_mount_detach(src->fd);
-                return r;
-        }
-        *ret_fd = TAKE_FD(src->fd);
         return 0;
 }
 
@@ -221,11 +231,49 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
         return r;
 }
 
+static int attach_tree(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
+                       unsigned flags, int *ret_fd, oih_error **err)
+{
+        bool flags_set = src->flags_set && src->attr_flags == flags;
+        int r;
+
+        /* Flags first, while the copy is detached and nobody can see it. */
+        if (!flags_set && !mount_setattr_missing) {
+                r = setattr_tree(src->fd, flags);
+                if (r >= 0)
+                        flags_set = true;
+                else if (r == -ENOSYS || r == -EPERM)
+                        mount_setattr_missing = true;
+                else
+                        return oih_error_set_errno(err, -r, "\"%s\": cannot set the mount's flags", target);
+        }
+
+        if (syscall(SYS_move_mount, src->fd, "", target_fd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                if (errno != ENOSYS && errno != EPERM)
+                        return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
+                                                   src->path);
+                /* A seccomp filter older than open_tree_attr lets it through and refuses the rest of the
+                 * new mount API: do as where the kernel has none. */
+                log_debug("move_mount: %s, falling back to mount(2)", strerror(errno));
+                mount_api_missing = true;
+                return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
+        }
+
+        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
+        if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
+                (void)oih_mount_detach(src->fd);
+                return r;
+        }
+        *ret_fd = TAKE_FD(src->fd);
+        return 0;
+}
+
 int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
                      unsigned flags, int *ret_fd, oih_error **err)
 {
         if (src->tree)
-                return attach_tree(src, target, target_fd, flags, ret_fd, err);
+                return attach_tree(src, rootfd, target, target_fd, flags, ret_fd, err);
         return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
 }
 

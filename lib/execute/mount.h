@@ -26,17 +26,24 @@ struct oih_mount_source {
         char *path; /* host path, for messages and for the fallback */
         dev_t dev;  /* what the plan saw, checked again */
         ino_t ino;
-        bool recursive;
+        bool flags_set; /* the detached copy has its flags already: attr_flags */
+        unsigned attr_flags;
 };
 
-/* In the host's mount namespace: takes the source and checks it is still the file the plan saw. */
-int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, bool recursive,
+/*
+ * In the host's mount namespace: takes the source and checks it is still the file the plan saw. flags
+ * (OIH_MOUNT_*) are the ones the bind will get: OIH_MOUNT_RECURSIVE takes the tree below a folder, and
+ * where the kernel can give a copy its flags as it makes it (open_tree_attr, Linux 6.15), it does, so
+ * that attaching it with the same flags is one system call.
+ */
+int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, unsigned flags,
                           struct oih_mount_source *ret, oih_error **err);
 void oih_mount_source_done(struct oih_mount_source *s);
 
 /*
  * In the container's mount namespace: attaches the source onto target_fd (an fd from the root's
- * resolution) with OIH_MOUNT_* flags, and returns an fd on the new mount's root (the source's own fd,
+ * resolution) with OIH_MOUNT_* flags (set on the copy before it is attached, unless it has them from
+ * oih_mount_source_open()), and returns an fd on the new mount's root (the source's own fd,
  * handed over, where the new mount API was used).
  * `target` is the container path, for messages and for the fallback's check.
  */

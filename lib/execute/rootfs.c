@@ -45,15 +45,6 @@ static bool same_inode(const struct stat *a, const struct stat *b)
         return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* What the walk creates when a component is missing (oih_root_mkdir_p), or NULL. */
-struct mkdir_args {
-        mode_t mode;
-        const struct oih_owner *owner;
-        oih_may_create_fn may_create;
-        oih_created_fn created;
-        void *userdata;
-};
-
 /* Gives a folder just created its mode (mkdirat applied the umask) and owner, without following links. */
 static int settle_new_dir(int dirfd, const char *name, mode_t mode, const struct oih_owner *owner)
 {
@@ -79,17 +70,93 @@ static bool is_magic_link(int fd, const char *text)
         return sfs.f_type == PROC_SUPER_MAGIC && (text[0] == '/' || strstr(text, ":["));
 }
 
+/*
+ * The user-space walk: one component at a time, each opened O_PATH|O_NOFOLLOW relative to the last.
+ * A symlink's text is spliced in front of what is left of the path, from the root when absolute;
+ * ".." at the root stays at the root. Magic links are never jumped through: their text is followed
+ * like any other, inside the root. With mk, a missing component is created as a folder, so that a
+ * symlink to a place not yet in the root leads to that place being made inside the root (as runc
+ * does for mount destinations).
+ */
+struct walk {
+        int rootfd;
+        struct stat root_st;
+        const uint64_t *root_mnt; /* with same_mount: the root's mount id, which every component keeps */
+        uint64_t root_mnt_id;
+        const struct oih_root_mkdir *mk;
+        int cur;    /* the folder reached so far */
+        char *todo; /* what is left of the path, from p on */
+        const char *p;
+        char *resolved; /* the container path of cur, for mk->created */
+        unsigned links;
+};
+
+static void walk_done(struct walk *w)
+{
+        w->cur = safe_close(w->cur);
+        free(w->todo);
+        free(w->resolved);
+}
+
+static int walk_start(struct walk *w, int rootfd, const char *path, const struct oih_root_mkdir *mk,
+                      bool same_mount)
+{
+        *w = (struct walk){ .rootfd = rootfd, .mk = mk, .cur = -1 };
+        if (fstat(rootfd, &w->root_st) < 0)
+                return negative_errno();
+        if (same_mount) {
+                int r = oih_fd_mount_id(rootfd, &w->root_mnt_id);
+                if (r < 0)
+                        return r;
+                w->root_mnt = &w->root_mnt_id;
+        }
+
+        /* As openat2: an empty path names nothing. */
+        if (!*path)
+                return -ENOENT;
+
+        w->todo = strdup(path);
+        w->resolved = strdup("/");
+        if (!w->todo || !w->resolved)
+                return -ENOMEM;
+        w->p = w->todo;
+        w->cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return w->cur < 0 ? negative_errno() : 0;
+}
+
+/* The next component in *ret (NULL: nothing is left); whether it is the last, and had a slash after it. */
+static int next_component(struct walk *w, char **ret, bool *ret_last, bool *ret_slash)
+{
+        while (*w->p == '/')
+                w->p++;
+        if (!*w->p) {
+                *ret = NULL;
+                return 0;
+        }
+        size_t l = strcspn(w->p, "/");
+        char *comp = strndup(w->p, l);
+        if (!comp)
+                return -ENOMEM;
+        w->p += l;
+        *ret_slash = *w->p == '/';
+        while (*w->p == '/')
+                w->p++;
+        *ret_last = !*w->p;
+        *ret = comp;
+        return 0;
+}
+
 /* For the walk with `same_mount`: -EXDEV when fd is on another mount than the root's (as RESOLVE_NO_XDEV).
  */
-static int check_mount(int fd, const uint64_t *root_mnt)
+static int check_mount(const struct walk *w, int fd)
 {
         uint64_t id;
-        if (!root_mnt)
+        if (!w->root_mnt)
                 return 0;
         int r = oih_fd_mount_id(fd, &id);
         if (r < 0)
                 return r;
-        return id == *root_mnt ? 0 : -EXDEV;
+        return id == *w->root_mnt ? 0 : -EXDEV;
 }
 
 /* `resolved` tracks the container path of what the walk holds, for the created() callback. */
@@ -112,198 +179,195 @@ static void resolved_pop(char *resolved)
                 *slash = 0;
 }
 
-/*
- * The user-space walk: one component at a time, each opened O_PATH|O_NOFOLLOW relative to the last.
- * A symlink's text is spliced in front of what is left of the path, from the root when absolute;
- * ".." at the root stays at the root. Magic links are never jumped through: their text is followed
- * like any other, inside the root. With mk, a missing component is created as a folder, so that a
- * symlink to a place not yet in the root leads to that place being made inside the root (as runc
- * does for mount destinations).
- */
-static int walk(int rootfd, const char *path, int flags, const struct mkdir_args *mk, bool same_mount,
-                int *ret_fd)
+/* "..": one folder up, except at the root, which is its own parent. */
+static int step_up(struct walk *w)
 {
-        struct stat root_st, st;
-        unsigned links = 0;
-        uint64_t root_mnt_id;
-        const uint64_t *root_mnt = NULL;
+        struct stat st;
 
-        if (fstat(rootfd, &root_st) < 0)
+        if (fstat(w->cur, &st) < 0)
                 return negative_errno();
-        if (same_mount) {
-                int r = oih_fd_mount_id(rootfd, &root_mnt_id);
-                if (r < 0)
-                        return r;
-                root_mnt = &root_mnt_id;
-        }
+        if (same_inode(&st, &w->root_st))
+                return 0;
+        _cleanup_close_ int up = openat(w->cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0)
+                return negative_errno();
+        int r = check_mount(w, up);
+        if (r < 0)
+                return r;
+        safe_close(w->cur);
+        w->cur = TAKE_FD(up);
+        resolved_pop(w->resolved);
+        return 0;
+}
 
-        /* As openat2: an empty path names nothing. */
-        if (!*path)
-                return -ENOENT;
+/* With mk: makes the missing folder comp in cur (someone else making it first is fine). */
+static int make_component(struct walk *w, const char *comp)
+{
+        const struct oih_root_mkdir *mk = w->mk;
+        int r;
 
-        _cleanup_free_ char *todo = strdup(path), *resolved = strdup("/");
-        _cleanup_close_ int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (!todo || !resolved)
+        if (mk->may_create && (r = mk->may_create(mk->userdata, w->cur)) < 0)
+                return r;
+        if (mkdirat(w->cur, comp, 0700) < 0)
+                return errno == EEXIST ? 0 : negative_errno();
+        _cleanup_free_ char *made = strdup(w->resolved);
+        if (!made || resolved_push(&made, comp) < 0)
                 return -ENOMEM;
-        if (cur < 0)
-                return negative_errno();
+        if ((r = settle_new_dir(w->cur, comp, mk->mode, mk->owner)) < 0)
+                return r;
+        if (mk->created && (r = mk->created(mk->userdata, made, true)) < 0)
+                return r;
+        return 0;
+}
 
-        const char *p = todo;
-        for (;;) {
-                while (*p == '/')
-                        p++;
-                if (!*p) {
-                        /* Nothing left (the path named the root or ended in ".."): reopen what we hold. */
-                        int fd = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-                        if (fd < 0)
-                                return negative_errno();
-                        *ret_fd = fd;
+/* Opens comp in cur without following it (made first where missing, with mk), on the root's mount. */
+static int open_component(struct walk *w, const char *comp, int *ret_fd, struct stat *ret_st)
+{
+        _cleanup_close_ int fd = openat(w->cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        int r;
+
+        if (fd < 0 && errno == ENOENT && w->mk) {
+                if ((r = make_component(w, comp)) < 0)
+                        return r;
+                fd = openat(w->cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, ret_st) < 0)
+                return negative_errno();
+        /* A mount point on the way (procfs, sysfs, a volume): what is below is not the root's. */
+        if ((r = check_mount(w, fd)) < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* The text of the symlink open at fd. */
+static int read_link(int fd, char **ret, size_t *ret_len)
+{
+        for (size_t size = 256;; size *= 2) {
+                _cleanup_free_ char *text = malloc(size);
+                if (!text)
+                        return -ENOMEM;
+                ssize_t n = readlinkat(fd, "", text, size);
+                if (n < 0)
+                        return negative_errno();
+                if ((size_t)n < size) {
+                        text[n] = 0;
+                        *ret = TAKE_PTR(text);
+                        *ret_len = (size_t)n;
                         return 0;
                 }
+        }
+}
 
-                size_t l = strcspn(p, "/");
-                _cleanup_free_ char *comp = strndup(p, l);
-                if (!comp)
-                        return -ENOMEM;
-                p += l;
-                bool slash = *p == '/';
-                while (*p == '/')
-                        p++;
-                bool last = !*p;
+/* The symlink open at fd: its text goes in front of what is left (a trailing slash stays one), and an
+ * absolute one starts again from the root. Magic links are refused. */
+static int follow_link(struct walk *w, int fd, bool slash)
+{
+        _cleanup_free_ char *target = NULL, *rest = NULL;
+        size_t n;
+
+        if (++w->links > MAX_LINKS)
+                return -ELOOP;
+        int r = read_link(fd, &target, &n);
+        if (r < 0)
+                return r;
+        if (is_magic_link(fd, target))
+                return -ELOOP;
+        if (n == 0)
+                return -ENOENT;
+
+        if (asprintf(&rest, "%s%s%s", target, *w->p || slash ? "/" : "", w->p) < 0)
+                return -ENOMEM;
+        if (target[0] == '/') {
+                int root = openat(w->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root < 0)
+                        return negative_errno();
+                safe_close(w->cur);
+                w->cur = root;
+                w->resolved[1] = 0;
+        }
+        free(w->todo);
+        w->todo = TAKE_PTR(rest);
+        w->p = w->todo;
+        return 0;
+}
+
+/* A folder on the way: the walk goes on from it. Takes fd. */
+static int descend(struct walk *w, int fd, const char *comp)
+{
+        safe_close(w->cur);
+        w->cur = fd;
+        return resolved_push(&w->resolved, comp);
+}
+
+/* The last component, open O_PATH at *fd: handed out as it is, or reopened with the caller's flags and
+ * checked to be the same file. */
+static int open_last(struct walk *w, int *fd, const char *comp, const struct stat *st, int want, int *ret_fd)
+{
+        if ((want & O_DIRECTORY) && !S_ISDIR(st->st_mode))
+                return -ENOTDIR;
+        if (want & O_PATH) {
+                *ret_fd = TAKE_FD(*fd);
+                return 0;
+        }
+        struct stat again;
+        _cleanup_close_ int real = openat(w->cur, comp, want | O_NOFOLLOW | O_CLOEXEC);
+        if (real < 0)
+                return negative_errno();
+        if (fstat(real, &again) < 0 || !same_inode(st, &again))
+                return -EAGAIN;
+        *ret_fd = TAKE_FD(real);
+        return 0;
+}
+
+static int walk(int rootfd, const char *path, int flags, const struct oih_root_mkdir *mk, bool same_mount,
+                int *ret_fd)
+{
+        _cleanup_(walk_done) struct walk w = { .cur = -1 };
+
+        int r = walk_start(&w, rootfd, path, mk, same_mount);
+        if (r < 0)
+                return r;
+        for (;;) {
+                _cleanup_free_ char *comp = NULL;
+                _cleanup_close_ int fd = -1;
+                bool last = false, slash = false;
+                struct stat st;
+
+                if ((r = next_component(&w, &comp, &last, &slash)) < 0)
+                        return r;
+                if (!comp) {
+                        /* Nothing left (the path named the root or ended in ".."): reopen what we hold. */
+                        int top = openat(w.cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+                        if (top < 0)
+                                return negative_errno();
+                        *ret_fd = top;
+                        return 0;
+                }
                 /* A trailing slash names a folder: the last link is followed and the result must be one. */
                 int want = last && slash ? (flags & ~O_NOFOLLOW) | O_DIRECTORY : flags;
 
                 if (streq(comp, "."))
                         continue;
                 if (streq(comp, "..")) {
-                        if (fstat(cur, &st) < 0)
-                                return negative_errno();
-                        if (same_inode(&st, &root_st))
-                                continue;
-                        int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        if (up < 0)
-                                return negative_errno();
-                        int r = check_mount(up, root_mnt);
-                        if (r < 0) {
-                                safe_close(up);
+                        if ((r = step_up(&w)) < 0)
                                 return r;
-                        }
-                        safe_close(cur);
-                        cur = up;
-                        resolved_pop(resolved);
                         continue;
                 }
-
-                int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 && errno == ENOENT && mk) {
-                        int r;
-                        if (mk->may_create && (r = mk->may_create(mk->userdata, cur)) < 0)
-                                return r;
-                        if (mkdirat(cur, comp, 0700) >= 0) {
-                                _cleanup_free_ char *made = strdup(resolved);
-                                if (!made || resolved_push(&made, comp) < 0)
-                                        return -ENOMEM;
-                                if ((r = settle_new_dir(cur, comp, mk->mode, mk->owner)) < 0)
-                                        return r;
-                                if (mk->created && (r = mk->created(mk->userdata, made, true)) < 0)
-                                        return r;
-                        } else if (errno != EEXIST)
-                                return negative_errno();
-                        fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                }
-                if (fd < 0)
-                        return negative_errno();
-                if (fstat(fd, &st) < 0) {
-                        safe_close(fd);
-                        return negative_errno();
-                }
-                /* A mount point on the way (procfs, sysfs, a volume): what is below is not the root's. */
-                int xr = check_mount(fd, root_mnt);
-                if (xr < 0) {
-                        safe_close(fd);
-                        return xr;
-                }
-
+                if ((r = open_component(&w, comp, &fd, &st)) < 0)
+                        return r;
                 if (S_ISLNK(st.st_mode) && !(last && (want & O_NOFOLLOW))) {
-                        _cleanup_free_ char *target = NULL, *rest = NULL;
-                        size_t size = 256;
-                        ssize_t n;
-
-                        if (++links > MAX_LINKS) {
-                                safe_close(fd);
-                                return -ELOOP;
-                        }
-                        for (;;) {
-                                free(target);
-                                target = malloc(size);
-                                if (!target) {
-                                        safe_close(fd);
-                                        return -ENOMEM;
-                                }
-                                n = readlinkat(fd, "", target, size);
-                                if (n < 0 || (size_t)n < size)
-                                        break;
-                                size *= 2;
-                        }
-                        if (n < 0) {
-                                safe_close(fd);
-                                return negative_errno();
-                        }
-                        target[n] = 0;
-                        bool magic = is_magic_link(fd, target);
-                        safe_close(fd);
-                        if (magic)
-                                return -ELOOP;
-                        if (n == 0)
-                                return -ENOENT;
-
-                        /* What is left after the link goes after its text; a trailing slash stays one. */
-                        if (asprintf(&rest, "%s%s%s", target, *p || slash ? "/" : "", p) < 0)
-                                return -ENOMEM;
-                        if (target[0] == '/') {
-                                int r = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                                if (r < 0)
-                                        return negative_errno();
-                                safe_close(cur);
-                                cur = r;
-                                resolved[1] = 0;
-                        }
-                        free(todo);
-                        todo = TAKE_PTR(rest);
-                        p = todo;
+                        if ((r = follow_link(&w, fd, slash)) < 0)
+                                return r;
                         continue;
                 }
-
-                if (!last && !S_ISDIR(st.st_mode)) {
-                        safe_close(fd);
+                if (last)
+                        return open_last(&w, &fd, comp, &st, want, ret_fd);
+                if (!S_ISDIR(st.st_mode))
                         return -ENOTDIR;
-                }
-                if (last) {
-                        if ((want & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
-                                safe_close(fd);
-                                return -ENOTDIR;
-                        }
-                        if (want & O_PATH) {
-                                *ret_fd = fd;
-                                return 0;
-                        }
-                        /* Reopen with the caller's flags, and make sure it is still the same file. */
-                        struct stat again;
-                        int real = openat(cur, comp, want | O_NOFOLLOW | O_CLOEXEC);
-                        safe_close(fd);
-                        if (real < 0)
-                                return negative_errno();
-                        if (fstat(real, &again) < 0 || !same_inode(&st, &again)) {
-                                safe_close(real);
-                                return -EAGAIN;
-                        }
-                        *ret_fd = real;
-                        return 0;
-                }
-                safe_close(cur);
-                cur = fd;
-                int r = resolved_push(&resolved, comp);
-                if (r < 0)
+                if ((r = descend(&w, TAKE_FD(fd), comp)) < 0)
                         return r;
         }
 }
@@ -395,30 +459,17 @@ int oih_root_read_image_file(int rootfd, const char *path, size_t max, const str
         return 0;
 }
 
-int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
-                     oih_created_fn created, void *userdata, int *ret_fd)
+int oih_root_mkdir(int rootfd, const char *path, const struct oih_root_mkdir *mk, int *ret_fd)
 {
-        return oih_root_mkdir_checked(rootfd, path, mode, owner, NULL, created, userdata, ret_fd);
-}
-
-int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
-                           oih_may_create_fn may_create, oih_created_fn created, void *userdata, int *ret_fd)
-{
-        struct mkdir_args mk = { .mode = mode,
-                                 .owner = owner,
-                                 .may_create = may_create,
-                                 .created = created,
-                                 .userdata = userdata };
-
         /* Usually everything is there already: one openat2 call. */
         int r = oih_root_open(rootfd, path, O_PATH | O_DIRECTORY, ret_fd);
-        if (r != -ENOENT)
+        if (r != -ENOENT || !mk)
                 return r;
-        return walk(rootfd, path, O_PATH | O_DIRECTORY, &mk, false, ret_fd);
+        return walk(rootfd, path, O_PATH | O_DIRECTORY, mk, false, ret_fd);
 }
 
-int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,
-                         void *userdata, int *ret_dirfd, const char **ret_name)
+int oih_root_open_parent(int rootfd, const char *path, const struct oih_root_mkdir *mk, int *ret_dirfd,
+                         const char **ret_name)
 {
         const char *name = path_basename(path);
         if (!*name || streq(path, "/"))
@@ -427,7 +478,7 @@ int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *o
         _cleanup_free_ char *dir = path_dirname(path);
         if (!dir)
                 return -ENOMEM;
-        int r = oih_root_mkdir_p(rootfd, dir, 0755, owner, created, userdata, ret_dirfd);
+        int r = oih_root_mkdir(rootfd, dir, mk, ret_dirfd);
         if (r < 0)
                 return r;
         *ret_name = name;

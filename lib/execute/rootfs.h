@@ -38,31 +38,35 @@ struct oih_owner {
         gid_t gid;
 };
 
-/* Called for each folder that oih_root_mkdir_p() creates, with its container path. */
+/* Called for each folder that oih_root_mkdir() creates, with its container path. */
 typedef int (*oih_created_fn)(void *userdata, const char *path, bool directory);
 
-/*
- * Opens folder `path`, creating it and every missing parent with `mode`, owned by `owner`. An
- * existing component that is not a folder (or a symlink to one inside the root) is an error
- * (-ENOTDIR). Returns an O_PATH|O_DIRECTORY fd.
- */
-int oih_root_mkdir_p(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
-                     oih_created_fn created, void *userdata, int *ret_fd);
-
-/* Called before oih_root_mkdir_checked() creates a folder in dirfd: a negative errno stops it there. */
+/* Called before oih_root_mkdir() creates a folder in dirfd: a negative errno stops it there. */
 typedef int (*oih_may_create_fn)(void *userdata, int dirfd);
 
-/* oih_root_mkdir_p(), asking may_create (when not NULL) before each folder it creates. */
-int oih_root_mkdir_checked(int rootfd, const char *path, mode_t mode, const struct oih_owner *owner,
-                           oih_may_create_fn may_create, oih_created_fn created, void *userdata,
-                           int *ret_fd);
+/* How oih_root_mkdir() makes the folders that are missing. */
+struct oih_root_mkdir {
+        mode_t mode; /* exactly, whatever the umask */
+        const struct oih_owner *owner;
+        oih_may_create_fn may_create; /* asked before each folder is made, or NULL */
+        oih_created_fn created;       /* told of each folder made, or NULL */
+        void *userdata;               /* for both */
+};
 
 /*
- * Opens the folder that holds `path` (creating it as oih_root_mkdir_p() would) and returns it with
- * the last component of path, which points into path. `path` must not be "/".
+ * Opens folder `path`, creating it and every missing parent as mk says. An existing component that is
+ * not a folder (or a symlink to one inside the root) is an error (-ENOTDIR). Returns an O_PATH|O_DIRECTORY
+ * fd.
  */
-int oih_root_open_parent(int rootfd, const char *path, const struct oih_owner *owner, oih_created_fn created,
-                         void *userdata, int *ret_dirfd, const char **ret_name);
+int oih_root_mkdir(int rootfd, const char *path, const struct oih_root_mkdir *mk, int *ret_fd);
+
+/*
+ * Opens the folder that holds `path` (not "/", not ending in "/") as an O_PATH|O_DIRECTORY fd, and
+ * returns it with the last component of path, which points into path. With mk, a missing folder is
+ * created as oih_root_mkdir() does; without, it is -ENOENT.
+ */
+int oih_root_open_parent(int rootfd, const char *path, const struct oih_root_mkdir *mk, int *ret_dirfd,
+                         const char **ret_name);
 
 /*
  * The one way the hook reads a file of the image (its /etc/ld.so.conf, its /etc/ld.so.cache): image

@@ -37,16 +37,6 @@ int oih_undo_created(void *userdata, const char *path, bool directory)
                             0, 0);
 }
 
-/* The folder holding path, resolved inside the root without creating anything. */
-static int open_parent(int rootfd, const char *path, int *ret_fd, const char **ret_name)
-{
-        _cleanup_free_ char *dir = path_dirname(path);
-        if (!dir)
-                return -ENOMEM;
-        *ret_name = path_basename(path);
-        return oih_root_open(rootfd, dir, O_PATH | O_DIRECTORY, ret_fd);
-}
-
 static int undo_one(int rootfd, const struct oih_undo_entry *e)
 {
         _cleanup_close_ int dfd = -1, fd = -1;
@@ -65,7 +55,7 @@ static int undo_one(int rootfd, const struct oih_undo_entry *e)
                 return oih_mount_detach(fd);
         }
 
-        r = open_parent(rootfd, e->path, &dfd, &name);
+        r = oih_root_open_parent(rootfd, e->path, NULL, &dfd, &name);
         if (r < 0)
                 return r;
         switch (e->kind) {
@@ -102,7 +92,8 @@ void oih_undo_commit(struct oih_undo *u)
 
                 if (e->kind != OIH_UNDO_REPLACED)
                         continue;
-                if (open_parent(u->rootfd, e->path, &dfd, &name) < 0 || unlinkat(dfd, e->backup, 0) < 0)
+                if (oih_root_open_parent(u->rootfd, e->path, NULL, &dfd, &name) < 0 ||
+                    unlinkat(dfd, e->backup, 0) < 0)
                         log_warning(
                                 "cannot remove the replaced original of \"%s\" in the container, ignoring",
                                 e->path);

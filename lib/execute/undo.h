@@ -35,7 +35,7 @@ struct oih_undo {
 int oih_undo_add(struct oih_undo *u, enum oih_undo_kind kind, const char *path, const char *backup,
                  dev_t dev, ino_t ino);
 
-/* A created-folder callback for oih_root_mkdir_p(); userdata is the struct oih_undo. */
+/* A created-folder callback for oih_root_mkdir(); userdata is the struct oih_undo. */
 int oih_undo_created(void *userdata, const char *path, bool directory);
 
 /* Undoes everything, newest first. Failures are logged: undoing goes on. */

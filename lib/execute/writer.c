@@ -315,13 +315,22 @@ static int created(void *userdata, const char *path, bool directory)
         return oih_undo_created(p->undo, path, directory);
 }
 
+/* How the writer makes missing folders: checked, recorded for undo. */
+static struct oih_root_mkdir writer_mkdir(struct oih_writer *p, mode_t mode)
+{
+        return (struct oih_root_mkdir){
+                .mode = mode, .owner = &p->owner, .may_create = may_create, .created = created, .userdata = p
+        };
+}
+
 int oih_writer_dir(struct oih_writer *p, const char *path, mode_t mode, int *ret_fd)
 {
         _cleanup_close_ int fd = -1, up = -1;
+        struct oih_root_mkdir mk = writer_mkdir(p, mode);
         uint64_t id, up_id;
 
         p->current = path;
-        int r = oih_root_mkdir_checked(p->rootfd, path, mode, &p->owner, may_create, created, p, &fd);
+        int r = oih_root_mkdir(p->rootfd, path, &mk, &fd);
         if (r < 0)
                 return r;
         if ((r = oih_fd_mount_id(fd, &id)) < 0)
@@ -367,23 +376,21 @@ int oih_writer_check(struct oih_writer *p, const char *path)
 static int open_parent(struct oih_writer *p, const char *path, int *ret_dfd, const char **ret_name)
 {
         _cleanup_free_ char *dir = path_dirname(path);
+        struct oih_root_mkdir mk = writer_mkdir(p, 0755);
         const char *name = path_basename(path);
         struct stat st;
+        int fd = -1;
 
         if (!dir)
                 return -ENOMEM;
-        if (!*name || streq(path, "/"))
-                return -EINVAL;
-        if (p->cached_fd >= 0 && streq_ptr(p->cached_dir, dir)) {
-                p->current = path;
+        p->current = path;
+        if (p->cached_fd >= 0 && *name && streq_ptr(p->cached_dir, dir)) {
                 *ret_dfd = p->cached_fd;
                 *ret_name = name;
                 return 0;
         }
 
-        int fd = -1;
-        p->current = path;
-        int r = oih_root_mkdir_checked(p->rootfd, dir, 0755, &p->owner, may_create, created, p, &fd);
+        int r = oih_root_open_parent(p->rootfd, path, &mk, &fd, &name);
         if (r < 0)
                 return r;
         r = check_folder(p, fd);

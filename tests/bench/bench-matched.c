@@ -46,48 +46,11 @@ static const char *ldconfig = "/sbin/ldconfig";
 
 static char *dir, *host_lib, *host_bin;
 
-/* The test library with its soname "libinjtest.so.1" rewritten to "libinjtNNN.so.1" (same length):
- * 100 distinct libraries for ldconfig, as a real driver stack has. */
-static void make_libraries(const char *libinjtest)
-{
-        static const char soname[] = "libinjtest.so.1";
-        size_t len;
-        char *data = read_text(libinjtest, &len);
-        size_t at[16], hits = 0;
-
-        for (char *p = data;
-             hits < 16 && (p = memmem(p, len - (size_t)(p - data), soname, sizeof(soname))) != NULL;
-             p += sizeof(soname))
-                at[hits++] = (size_t)(p - data);
-        mkdir_p(host_lib, 0755);
-        for (int i = 0; i < NLIBS; i++) {
-                char name[32];
-                snprintf(name, sizeof(name), "libinjt%03d.so.1", i);
-                for (size_t j = 0; j < hits; j++)
-                        memcpy(data + at[j], name, sizeof(soname));
-                char *real = path_printf("%s/libinjt%03d.so.1.2.3", host_lib, i);
-                int fd = open(real, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-                if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0)
-                        bench_die("cannot write %s:", real);
-                char *link = path_printf("%s/%s", host_lib, name);
-                char *target = path_printf("libinjt%03d.so.1.2.3", i);
-                if (symlink(target, link) < 0)
-                        bench_die("symlink %s:", link);
-                free(real);
-                free(link);
-                free(target);
-        }
-        if (hits == 0)
-                printf("    note: no soname found to rewrite in %s: the 100 copies share one soname\n",
-                       libinjtest);
-        free(data);
-}
-
 static void make_fixture(const char *libinjtest, const char *injtest)
 {
         host_lib = path_printf("%s/host/lib", dir);
         host_bin = path_printf("%s/host/bin", dir);
-        make_libraries(libinjtest);
+        make_libraries(host_lib, libinjtest, NLIBS);
         mkdir_p(host_bin, 0755);
         for (int i = 0; i < NBINS; i++) {
                 char *p = path_printf("%s/injtest%d", host_bin, i);
@@ -138,61 +101,12 @@ static void make_fixture(const char *libinjtest, const char *injtest)
         free(tmpl);
 }
 
-/* The root of one round, made before any round is timed: bundle NAME-ROUND with config.json and a root
- * hard-linked from the template. No round removes anything, so none pays for an earlier round's deletions
- * (on ext4 without a journal, each new inode scans past recently deleted ones). */
-static char *prepare(const char *name, int round, const char *tmpl)
-{
-        static const char config_json[] =
-                "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"env\":[\"OCI_BENCH=1\"]},"
-                "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}\n";
-        char *bundle = path_printf("%s-%d", name, round);
-        char *p = path_printf("%s/%s", dir, bundle);
-        mkdir_p(p, 0755);
-        free(p);
-        p = path_printf("%s/%s/config.json", dir, bundle);
-        write_text(p, config_json, 0644);
-        free(p);
-        p = path_printf("%s/%s/rootfs", dir, bundle);
-        char *src = path_printf("%s/%s", dir, tmpl);
-        link_tree(src, p);
-        free(src);
-        free(p);
-        return bundle;
-}
-
-/* Mounts in pid's mount table at or below root. */
-static int count_mounts(pid_t pid, const char *root)
-{
-        char *p = path_printf("/proc/%d/mountinfo", (int)pid);
-        char *text = read_text(p, NULL);
-        size_t rl = strlen(root);
-        int n = 0;
-        for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-                char mp[4096];
-                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, root, rl) == 0 &&
-                    mp[rl] == '/')
-                        n++;
-        }
-        free(text);
-        free(p);
-        return n;
-}
-
 /* The root's ld.so.cache names the last library (and so was written after the libraries arrived). */
 static void check_cache(const char *root, const char *who)
 {
-        char *p = path_printf("%s/etc/ld.so.cache", root);
-        size_t len;
-        if (access(p, F_OK) != 0)
-                bench_die("%s: no %s after the run", who, p);
-        char *data = read_text(p, &len);
         char *want = path_printf("%s/libinjt%03d.so.1", host_lib, NLIBS - 1);
-        if (!memmem(data, len, want, strlen(want)))
-                bench_die("%s: %s does not name %s", who, p, want);
+        check_ld_cache(root, want, who);
         free(want);
-        free(data);
-        free(p);
 }
 
 /* One run of the hook on a prepared root and a fresh stand-in: timed, or (rss) its peak memory measured. */
@@ -402,7 +316,7 @@ int main(int argc, char **argv)
         for (int v = 0; v < 4; v++) {
                 bundles[v] = calloc((size_t)total, sizeof(char *));
                 for (int i = 0; i < total; i++)
-                        bundles[v][i] = prepare(names[v], i, templates[v]);
+                        bundles[v][i] = prepare_bundle(dir, names[v], i, templates[v]);
         }
         sync();
 

@@ -642,3 +642,89 @@ void standin_stop(struct standin *s)
                 s->cgroup = NULL;
         }
 }
+
+void make_libraries(const char *lib, const char *libinjtest, int count)
+{
+        static const char soname[] = "libinjtest.so.1";
+        size_t len;
+        char *data = read_text(libinjtest, &len);
+        size_t at[16], hits = 0;
+
+        if (count > 1000)
+                bench_die("make_libraries: at most 1000 libraries (three digits in the soname)");
+        for (char *p = data;
+             hits < 16 && (p = memmem(p, len - (size_t)(p - data), soname, sizeof(soname))) != NULL;
+             p += sizeof(soname))
+                at[hits++] = (size_t)(p - data);
+        if (hits == 0)
+                bench_die("no soname %s found to rewrite in %s", soname, libinjtest);
+        mkdir_p(lib, 0755);
+        for (int i = 0; i < count; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "libinjt%03d.so.1", i);
+                for (size_t j = 0; j < hits; j++)
+                        memcpy(data + at[j], name, sizeof(soname));
+                char *real = path_printf("%s/libinjt%03d.so.1.2.3", lib, i);
+                int fd = open(real, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+                if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0)
+                        bench_die("cannot write %s:", real);
+                char *link = path_printf("%s/%s", lib, name);
+                char *target = path_printf("libinjt%03d.so.1.2.3", i);
+                if (symlink(target, link) < 0)
+                        bench_die("symlink %s:", link);
+                free(real);
+                free(link);
+                free(target);
+        }
+        free(data);
+}
+
+char *prepare_bundle(const char *dir, const char *name, int round, const char *tmpl)
+{
+        static const char config_json[] =
+                "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"env\":[\"OCI_BENCH=1\"]},"
+                "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}\n";
+        char *bundle = path_printf("%s-%d", name, round);
+        char *p = path_printf("%s/%s", dir, bundle);
+        mkdir_p(p, 0755);
+        free(p);
+        p = path_printf("%s/%s/config.json", dir, bundle);
+        write_text(p, config_json, 0644);
+        free(p);
+        p = path_printf("%s/%s/rootfs", dir, bundle);
+        char *src = path_printf("%s/%s", dir, tmpl);
+        link_tree(src, p);
+        free(src);
+        free(p);
+        return bundle;
+}
+
+int count_mounts(pid_t pid, const char *root)
+{
+        char *p = path_printf("/proc/%d/mountinfo", (int)pid);
+        char *text = read_text(p, NULL);
+        size_t rl = strlen(root);
+        int n = 0;
+        for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                char mp[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, root, rl) == 0 &&
+                    mp[rl] == '/')
+                        n++;
+        }
+        free(text);
+        free(p);
+        return n;
+}
+
+void check_ld_cache(const char *root, const char *want, const char *who)
+{
+        char *p = path_printf("%s/etc/ld.so.cache", root);
+        size_t len;
+        if (access(p, F_OK) != 0)
+                bench_die("%s: no %s after the run", who, p);
+        char *data = read_text(p, &len);
+        if (!memmem(data, len, want, strlen(want)))
+                bench_die("%s: %s does not name %s", who, p, want);
+        free(data);
+        free(p);
+}

@@ -53,6 +53,20 @@ size_t make_big_bundle(const char *bundle);
 /* A busybox root in dir: busybox-static with its applets; with glibc, the host's loader and libc too. */
 void make_rootfs(const char *dir, bool glibc);
 
+/* count distinct libraries in folder lib (made): copies of the test library libinjtest with the soname
+ * rewritten to "libinjtNNN.so.1" (the same length), each as libinjtNNN.so.1.2.3 with its soname link, as a
+ * real driver stack has them. count is at most 1000. */
+void make_libraries(const char *lib, const char *libinjtest, int count);
+/* The bundle of one round, made before any round is timed: dir/NAME-ROUND with a config.json (a mount
+ * namespace, OCI_BENCH=1) and a root hard-linked from dir/TEMPLATE. Returns "NAME-ROUND". Nothing is
+ * removed while rounds are timed: on ext4 without a journal, each new inode scans past recently deleted
+ * ones, which would make a round pay for the previous round's deletions. */
+char *prepare_bundle(const char *dir, const char *name, int round, const char *tmpl);
+/* Mounts in pid's mount table at or below root. */
+int count_mounts(pid_t pid, const char *root);
+/* Exits unless root's etc/ld.so.cache was written with want (a library path) in it; who: for the message. */
+void check_ld_cache(const char *root, const char *want, const char *who);
+
 /* Runs argv with stdin from stdin_path (or /dev/null) and stdout, stderr to out_path (or /dev/null),
  * waits with wait4. Returns the wall time in microseconds; ru gets the rusage of the child (wait4's:
  * the child's, or of a child it waited for when larger, for ru_maxrss); exits when the program fails

@@ -2,7 +2,7 @@
 /*
  * The container path resolver (rootfs.h, THREATS.md item 1). Each input builds a small tree of folders,
  * files and symlinks in a temporary root, then resolves paths in it with oih_root_open (openat2 and the
- * user-space walk), oih_root_mkdir_p and oih_root_open_parent. What must hold whatever the tree:
+ * user-space walk), oih_root_mkdir and oih_root_open_parent. What must hold whatever the tree:
  *
  *   - every fd the resolver hands out refers to the root or something below it: the path the kernel
  *     gives for it (readlink /proc/self/fd/N) starts with the root's real path;
@@ -19,7 +19,7 @@
  *   o FLAGS PATH        oih_root_open(PATH); FLAGS: P O_PATH, D O_DIRECTORY, N O_NOFOLLOW, B
  *                       O_NONBLOCK|O_NOCTTY (without P: O_RDONLY); K openat2 only, W the walk only
  *                       (default: both, and their answers compared)
- *   m FLAGS PATH        oih_root_mkdir_p(PATH) (K or W: the first lookup; default: alternating)
+ *   m FLAGS PATH        oih_root_mkdir(PATH) (K or W: the first lookup; default: alternating)
  *   a FLAGS PATH        oih_root_open_parent(PATH)
  *   # ...               a comment
  *
@@ -658,11 +658,13 @@ static void resolve_mkdir(const struct op *o, unsigned index)
         _cleanup_close_ int fd = -1;
 
         oih_rootfs_force_fallback(walk);
-        int r = naive() ? naive_mkdir_p(o->path, &fd)
-                        : oih_root_mkdir_p(rootfd, o->path, 0755, &owner, on_created, &created, &fd);
+        struct oih_root_mkdir mk = {
+                .mode = 0755, .owner = &owner, .created = on_created, .userdata = &created
+        };
+        int r = naive() ? naive_mkdir_p(o->path, &fd) : oih_root_mkdir(rootfd, o->path, &mk, &fd);
         fuzz_assert(r <= 0);
         if (r == 0) {
-                check_inside(fd, "oih_root_mkdir_p", o->path);
+                check_inside(fd, "oih_root_mkdir", o->path);
                 {
                         /* What was made is there when looked up again (with openat2, usually). */
                         _cleanup_close_ int again = -1;
@@ -685,7 +687,10 @@ static void resolve_parent(const struct op *o, unsigned index)
         const char *name = NULL;
 
         oih_rootfs_force_fallback(walk);
-        int r = oih_root_open_parent(rootfd, o->path, &owner, on_created, &created, &fd, &name);
+        struct oih_root_mkdir mk = {
+                .mode = 0755, .owner = &owner, .created = on_created, .userdata = &created
+        };
+        int r = oih_root_open_parent(rootfd, o->path, &mk, &fd, &name);
         fuzz_assert(r <= 0);
         if (r == 0) {
                 check_inside(fd, "oih_root_open_parent", o->path);

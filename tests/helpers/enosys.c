@@ -27,12 +27,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Linux 6.15; libcs learn of new system calls later (every architecture but alpha numbers it 467). */
+#if !defined(SYS_open_tree_attr) && defined(SYS_open_tree) && SYS_open_tree == 428
+#define SYS_open_tree_attr 467
+#endif
+
 static const struct {
         const char *name;
         long nr;
 } known[] = {
         { "openat2", SYS_openat2 },
         { "open_tree", SYS_open_tree },
+#ifdef SYS_open_tree_attr
+        { "open_tree_attr", SYS_open_tree_attr },
+#endif
         { "move_mount", SYS_move_mount },
         { "mount_setattr", SYS_mount_setattr },
         { "fsopen", SYS_fsopen },

@@ -10,6 +10,9 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "mount-options.h"
 #include "mount.h"
@@ -77,6 +80,10 @@ static void swap_folder(struct fixture *f)
                 tap_bail("swap");
 }
 
+/* False where a seccomp filter refuses move_mount (test-mount-no-move-mount): attaching falls back to
+ * mount(2) even for a detached copy. */
+static bool move_mount_works;
+
 static void test_bind_lands_on_fd(const char *mode)
 {
         _cleanup_error_ oih_error *err = NULL;
@@ -98,7 +105,7 @@ static void test_bind_lands_on_fd(const char *mode)
                             *moved = path_in(f.root, "moved/target");
         _cleanup_free_ char *out = read_text(outside_target), *in = read_text(moved);
         is_str(out, "outside\n", "%s: the outside file is untouched", mode);
-        if (src.tree) {
+        if (src.tree && move_mount_works) {
                 ok(r == 0, "%s: the bind succeeded (%s)", mode, r < 0 ? oih_error_message(err) : "ok");
                 is_str(in, "from the host\n", "%s: it landed on the original file, through the fd", mode);
                 int w = open(moved, O_WRONLY | O_CLOEXEC);
@@ -116,8 +123,11 @@ static void test_bind_lands_on_fd(const char *mode)
         fixture_done(&f);
 }
 
-static void test_bind_flags_and_privacy(const char *mode)
+/* The flags of the new mount: set on the detached copy as it is taken (source_flags the same as the
+ * bind's, where the kernel has open_tree_attr), or when it is attached. */
+static void test_bind_flags_and_privacy(const char *mode, unsigned source_flags)
 {
+        const unsigned flags = OIH_MOUNT_FILE_DEFAULTS | OIH_MOUNT_NOEXEC;
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
         struct oih_mount_source src = { .fd = -1 };
@@ -125,10 +135,23 @@ static void test_bind_flags_and_privacy(const char *mode)
 
         fixture_new(&f);
         _cleanup_free_ char *src_path = path_in(f.host, "source"), *t = path_in(f.root, "d/target");
-        ok(oih_mount_source_open(src_path, f.src_st.st_dev, f.src_st.st_ino, false, &src, &err) == 0 &&
-                   oih_root_open(f.rootfd, "/d/target", O_PATH | O_NOFOLLOW, &target) == 0 &&
-                   oih_mount_attach(&src, f.rootfd, "/d/target", target,
-                                    OIH_MOUNT_FILE_DEFAULTS | OIH_MOUNT_NOEXEC, &mnt, &err) == 0,
+        ok(oih_mount_source_open(src_path, f.src_st.st_dev, f.src_st.st_ino, source_flags, &src, &err) == 0,
+           "%s: the source is taken (%s)", mode, err ? oih_error_message(err) : "ok");
+        if (src.flags_set) {
+                /* Nobody sees the copy yet, and it has the flags it was taken with already. */
+                struct statvfs sv;
+                unsigned long want = ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC;
+                ok(fstatvfs(src.fd, &sv) == 0, "%s: statvfs of the detached copy", mode);
+                unsigned long expected = (source_flags & OIH_MOUNT_RDONLY ? ST_RDONLY : 0) |
+                                         (source_flags & OIH_MOUNT_NOSUID ? ST_NOSUID : 0) |
+                                         (source_flags & OIH_MOUNT_NODEV ? ST_NODEV : 0) |
+                                         (source_flags & OIH_MOUNT_NOEXEC ? ST_NOEXEC : 0);
+                ok((sv.f_flag & want) == expected, "%s: the detached copy has the source's flags (0x%lx)",
+                   mode, sv.f_flag & want);
+        }
+        ok(oih_root_open(f.rootfd, "/d/target", O_PATH | O_NOFOLLOW, &target) == 0,
+           "%s: the target is resolved", mode);
+        ok(oih_mount_attach(&src, f.rootfd, "/d/target", target, flags, &mnt, &err) == 0,
            "%s: bind with ro,nosuid,nodev,noexec (%s)", mode, err ? oih_error_message(err) : "ok");
 
         _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
@@ -138,8 +161,8 @@ static void test_bind_flags_and_privacy(const char *mode)
                 if (strstr(line, t))
                         found = strdup(line);
         contains(found, " ro,nosuid,nodev,noexec", "%s: mountinfo shows the flags", mode);
-        ok(found && !strstr(found, "shared:") && !strstr(found, "master:"), "%s: the mount is private",
-           mode);
+        ok(found && !strstr(found, "shared:"), "%s: the mount is not shared", mode);
+        ok(found && !strstr(found, "master:"), "%s: the mount is no slave", mode);
 
         struct stat st;
         ok(fstat(mnt, &st) == 0 && st.st_ino == f.src_st.st_ino,
@@ -148,6 +171,29 @@ static void test_bind_flags_and_privacy(const char *mode)
         _cleanup_free_ char *text = read_text(t);
         is_str(text, "original\n", "%s: after detaching, the original file shows again", mode);
 
+        oih_mount_source_done(&src);
+        fixture_done(&f);
+}
+
+/* Linux 6.15 has open_tree_attr: where the kernel has it, the copy gets its flags as it is made. */
+static void test_flags_at_clone(void)
+{
+        _cleanup_error_ oih_error *err = NULL;
+        struct fixture f = {};
+        struct oih_mount_source src = { .fd = -1 };
+        struct utsname u;
+        int major = 0, minor = 0;
+
+        if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+                tap_bail("uname");
+        bool has_it = major > 6 || (major == 6 && minor >= 15);
+        fixture_new(&f);
+        _cleanup_free_ char *src_path = path_in(f.host, "source");
+        ok(oih_mount_source_open(src_path, f.src_st.st_dev, f.src_st.st_ino, OIH_MOUNT_FILE_DEFAULTS, &src,
+                                 &err) == 0,
+           "the source is taken");
+        ok(src.flags_set == has_it, "the copy has its flags from the start %s (kernel %s)",
+           has_it ? "where the kernel has open_tree_attr" : "only with open_tree_attr", u.release);
         oih_mount_source_done(&src);
         fixture_done(&f);
 }
@@ -198,13 +244,25 @@ int main(void)
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 tap_bail("private mount namespace");
 
+        move_mount_works = syscall(SYS_move_mount, -1, "", -1, "", 0) < 0 && errno != ENOSYS;
+        printf("# move_mount %s\n",
+               move_mount_works ? "works" : "is refused: attaching falls back to mount(2)");
+
+        /* A refused move_mount makes the library fall back for good: each test starts afresh. */
         test_bind_lands_on_fd("open_tree");
-        test_bind_flags_and_privacy("open_tree");
+        oih_mount_force_fallback(false);
+        test_bind_flags_and_privacy("flags when attached", 0);
+        oih_mount_force_fallback(false);
+        test_bind_flags_and_privacy("flags when taken", OIH_MOUNT_FILE_DEFAULTS | OIH_MOUNT_NOEXEC);
+        oih_mount_force_fallback(false);
+        test_bind_flags_and_privacy("other flags when taken", OIH_MOUNT_NOSUID);
+        oih_mount_force_fallback(false);
+        test_flags_at_clone();
         test_source_identity();
         test_shared_detection();
 
         oih_mount_force_fallback(true);
         test_bind_lands_on_fd("mount(2)");
-        test_bind_flags_and_privacy("mount(2)");
+        test_bind_flags_and_privacy("mount(2)", OIH_MOUNT_FILE_DEFAULTS | OIH_MOUNT_NOEXEC);
         return tap_finish();
 }

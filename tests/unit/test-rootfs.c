@@ -254,8 +254,9 @@ static void run_cases(const char *mode)
         strv_free(created);
         created = NULL;
         snprintf(name, sizeof(name), "/slash/new-%s/deeper", mode);
-        ok(oih_root_mkdir_p(rootfd, name, 0750, &owner, record, NULL, &d1) == 0, "%s: mkdir_p \"%s\"", mode,
-           name);
+        struct oih_root_mkdir mk750 = { .mode = 0750, .owner = &owner, .created = record };
+        struct oih_root_mkdir mk = { .mode = 0755, .owner = &owner };
+        ok(oih_root_mkdir(rootfd, name, &mk750, &d1) == 0, "%s: mkdir_p \"%s\"", mode, name);
         snprintf(name, sizeof(name), "new-%s/deeper", mode);
         ok(same_file(d1, name), "%s: it was made at <root>/%s", mode, name);
         ok(fstat(d1, &st) == 0 && (st.st_mode & 07777) == 0750,
@@ -266,31 +267,43 @@ static void run_cases(const char *mode)
            name);
 
         snprintf(name, sizeof(name), "/dangling-mk/made-%s", mode);
-        ok(oih_root_mkdir_p(rootfd, name, 0755, &owner, NULL, NULL, &d2) == 0,
-           "%s: mkdir_p through a dangling link", mode);
+        ok(oih_root_mkdir(rootfd, name, &mk, &d2) == 0, "%s: mkdir_p through a dangling link", mode);
         snprintf(name, sizeof(name), "made/by/mkdir/made-%s", mode);
         ok(same_file(d2, name), "%s: made at <root>/%s, inside the root", mode, name);
 
         snprintf(name, sizeof(name), "/abs-outside/made-%s", mode);
-        ok(oih_root_mkdir_p(rootfd, name, 0755, &owner, NULL, NULL, &d3) == 0,
+        ok(oih_root_mkdir(rootfd, name, &mk, &d3) == 0,
            "%s: mkdir_p through an absolute link to the outside", mode);
         char outside_made[512];
         snprintf(outside_made, sizeof(outside_made), "%s/made-%s", outside, mode);
         ok(access(outside_made, F_OK) < 0, "%s: nothing was made outside the root", mode);
 
         _cleanup_close_ int bad = -1;
-        ok(oih_root_mkdir_p(rootfd, "/file/sub", 0755, &owner, NULL, NULL, &bad) == -ENOTDIR,
+        ok(oih_root_mkdir(rootfd, "/file/sub", &mk, &bad) == -ENOTDIR,
            "%s: mkdir_p below a regular file fails with ENOTDIR", mode);
-        ok(oih_root_mkdir_p(rootfd, "/magic/sub", 0755, &owner, NULL, NULL, &bad) == -ELOOP,
+        ok(oih_root_mkdir(rootfd, "/magic/sub", &mk, &bad) == -ELOOP,
            "%s: mkdir_p through a magic link fails with ELOOP", mode);
 
         _cleanup_close_ int parent = -1;
         const char *last = NULL;
-        ok(oih_root_open_parent(rootfd, "/slash/e/f/name", &owner, NULL, NULL, &parent, &last) == 0 &&
-                   same_file(parent, "e/f") && streq(last, "name"),
-           "%s: open_parent gives <root>/e/f and \"name\"", mode);
-        ok(oih_root_open_parent(rootfd, "/", &owner, NULL, NULL, &parent, &last) == -EINVAL,
+        ok(oih_root_open_parent(rootfd, "/slash/e/f/name", &mk, &parent, &last) == 0,
+           "%s: open_parent of \"/slash/e/f/name\"", mode);
+        ok(same_file(parent, "e/f"), "%s: open_parent gives <root>/e/f", mode);
+        is_str(last, "name", "%s: and the name \"name\" in it", mode);
+        ok(oih_root_open_parent(rootfd, "/", &mk, &parent, &last) == -EINVAL,
            "%s: open_parent refuses \"/\"", mode);
+
+        /* Without mk (undoing), a missing folder is missing: nothing is made. */
+        _cleanup_close_ int none = -1;
+        snprintf(name, sizeof(name), "/slash/absent-%s/name", mode);
+        ok(oih_root_open_parent(rootfd, name, NULL, &none, &last) == -ENOENT,
+           "%s: open_parent without mkdir of \"%s\" fails with ENOENT", mode, name);
+        char absent[512];
+        snprintf(absent, sizeof(absent), "%s/absent-%s", root, mode);
+        ok(access(absent, F_OK) < 0 && errno == ENOENT, "%s: and makes nothing", mode);
+        ok(oih_root_open_parent(rootfd, "/e/f/name", NULL, &none, &last) == 0,
+           "%s: open_parent without mkdir opens an existing folder", mode);
+        ok(same_file(none, "e/f"), "%s: <root>/e/f", mode);
 }
 
 /*
