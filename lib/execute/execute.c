@@ -99,10 +99,10 @@ int oih_execution_op_error(const struct oih_execution *ex, oih_error **err, cons
                              describe(ex->writer.rootfd, op->target, r, buf, sizeof(buf)));
 }
 
-int oih_execution_take_bind(const struct oih_op *op, const struct oih_host_file *host, bool recursive,
+int oih_execution_take_bind(const struct oih_op *op, const struct oih_host_file *host, unsigned flags,
                             struct oih_source *s, oih_error **err)
 {
-        int r = oih_mount_source_open(host->path, host->dev, host->ino, recursive, &s->mount, err);
+        int r = oih_mount_source_open(host->path, host->dev, host->ino, flags, &s->mount, err);
         if (r < 0) {
                 oih_error_prefix(err, "%s", op->config);
                 return r;

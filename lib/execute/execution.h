@@ -36,8 +36,12 @@ struct oih_execution {
 int oih_execution_op_error(const struct oih_execution *ex, oih_error **err, const struct oih_op *op, int r,
                            const char *what);
 
-/* In the host's namespaces: takes `host` to bind (a detached copy), checked against the planned identity. */
-int oih_execution_take_bind(const struct oih_op *op, const struct oih_host_file *host, bool recursive,
+/*
+ * In the host's namespaces: takes `host` to bind (a detached copy), checked against the planned identity.
+ * flags (OIH_MOUNT_*) are the ones oih_execution_bind() will be given: the copy gets them as it is taken
+ * where the kernel can do that.
+ */
+int oih_execution_take_bind(const struct oih_op *op, const struct oih_host_file *host, unsigned flags,
                             struct oih_source *s, oih_error **err);
 
 /*

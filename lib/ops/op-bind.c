@@ -49,7 +49,7 @@ static void bind_cdi_write(const struct oih_op *op, oih_json_writer *w)
 static int bind_take(struct oih_execution *ex, const struct oih_op *op, struct oih_source *s,
                      oih_error **err)
 {
-        return oih_execution_take_bind(op, &op->bind.host, false, s, err);
+        return oih_execution_take_bind(op, &op->bind.host, OIH_MOUNT_FILE_DEFAULTS, s, err);
 }
 
 static int bind_apply(struct oih_execution *ex, const struct oih_op *op, struct oih_source *s,

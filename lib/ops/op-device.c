@@ -12,6 +12,9 @@
 #include "op.h"
 #include "userns.h"
 
+/* A node bound from the host: usable as a device, never a way to set-id or to run a program. */
+#define DEVICE_BIND_FLAGS (OIH_MOUNT_NOSUID | OIH_MOUNT_NOEXEC)
+
 static void device_done(struct oih_op *op)
 {
         free(op->device.host.path);
@@ -90,7 +93,7 @@ static int device_take(struct oih_execution *ex, const struct oih_op *op, struct
         if (!ex->userns)
                 return 0;
         /* mknod is refused in a user namespace: bind the host's node instead. */
-        return oih_execution_take_bind(op, h, false, s, err);
+        return oih_execution_take_bind(op, h, DEVICE_BIND_FLAGS, s, err);
 }
 
 static int device_apply(struct oih_execution *ex, const struct oih_op *op, struct oih_source *s,
@@ -116,7 +119,7 @@ static int device_apply(struct oih_execution *ex, const struct oih_op *op, struc
                                 ? " (a host user this user namespace does not map, root perhaps)"
                                 : "",
                         ex->container.host_owner.uid, ex->container.host_owner.gid);
-        return oih_execution_bind(ex, op, h, OIH_MOUNT_NOSUID | OIH_MOUNT_NOEXEC, s, err);
+        return oih_execution_bind(ex, op, h, DEVICE_BIND_FLAGS, s, err);
 }
 
 const struct oih_op_vtable oih_op_device = {

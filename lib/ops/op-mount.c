@@ -45,7 +45,7 @@ static void mount_cdi_write(const struct oih_op *op, oih_json_writer *w)
 static int mount_take(struct oih_execution *ex, const struct oih_op *op, struct oih_source *s,
                       oih_error **err)
 {
-        return oih_execution_take_bind(op, &op->mount.host, op->mount.flags & OIH_MOUNT_RECURSIVE, s, err);
+        return oih_execution_take_bind(op, &op->mount.host, op->mount.flags, s, err);
 }
 
 static int mount_apply(struct oih_execution *ex, const struct oih_op *op, struct oih_source *s,

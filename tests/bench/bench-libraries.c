@@ -38,29 +38,15 @@ static void make_fixture(const char *libinjtest)
         for (int k = 0; k < N; k++) {
                 char *conf = path_printf("%s/conf-%d", dir, counts[k]);
                 mkdir_p(conf, 0755);
-                size_t size = 65536, len = 0;
-                char *t = malloc(size);
-#define ADD(...) (len += (size_t)snprintf(t + len, size - len, __VA_ARGS__))
-                ADD("{ \"description\": \"%d libraries\",\n  \"activation_flag\": \"OCI_BENCH\",\n"
-                    "  \"libraries\": [",
-                    counts[k]);
-                for (int i = 0; i < counts[k]; i++)
-                        ADD("%s\n    \"%s/libinjt%03d.so.1\"", i ? "," : "", host_lib, i);
-                ADD("] }\n");
-#undef ADD
-                char *p = path_printf("%s/50-bench.json", conf);
-                write_text(p, t, 0644);
-                free(p);
-                free(t);
+                char *head = path_printf(
+                        "{ \"description\": \"%d libraries\",\n  \"activation_flag\": \"OCI_BENCH\",\n",
+                        counts[k]);
+                write_library_config(conf, head, host_lib, counts[k]);
+                free(head);
                 free(conf);
         }
         char *tmpl = path_printf("%s/tmpl-glibc", dir);
-        make_rootfs(tmpl, true);
-        char *ld_argv[] = { (char *)ldconfig, (char *)"-r", tmpl, NULL };
-        int status;
-        run_timed(ld_argv, NULL, NULL, NULL, &status);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                bench_die("%s -r %s failed", ldconfig, tmpl);
+        make_rootfs_with_cache(tmpl, ldconfig);
         free(tmpl);
 }
 

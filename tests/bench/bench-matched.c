@@ -73,25 +73,14 @@ static void make_fixture(const char *libinjtest, const char *injtest)
             devices[0], devices[1]);
         for (int i = 0; i < NBINS; i++)
                 ADD("%s\"%s/injtest%d\"", i ? ", " : "", host_bin, i);
-        ADD("],\n  \"libraries\": [");
-        for (int i = 0; i < NLIBS; i++)
-                ADD("%s\n    \"%s/libinjt%03d.so.1\"", i ? "," : "", host_lib, i);
-        ADD("] }\n");
+        ADD("],\n");
 #undef ADD
-        char *p = path_printf("%s/50-bench.json", conf);
-        write_text(p, t, 0644);
-        free(p);
+        write_library_config(conf, t, host_lib, NLIBS);
         free(t);
         free(conf);
 
         char *tmpl = path_printf("%s/tmpl-glibc", dir);
-        make_rootfs(tmpl, true);
-        char *ld_argv[] = { (char *)ldconfig, (char *)"-r", tmpl, NULL };
-        struct rusage ru;
-        int status;
-        run_timed(ld_argv, NULL, NULL, &ru, &status);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                bench_die("%s -r %s failed", ldconfig, tmpl);
+        make_rootfs_with_cache(tmpl, ldconfig);
         free(tmpl);
         tmpl = path_printf("%s/tmpl-nocache", dir);
         make_rootfs(tmpl, true);

@@ -456,6 +456,33 @@ void make_rootfs(const char *dir, bool glibc)
         }
 }
 
+void write_library_config(const char *conf, const char *head, const char *lib, int count)
+{
+        size_t size = strlen(head) + 64 + (size_t)count * (strlen(lib) + 32), len = 0;
+        char *t = malloc(size);
+        if (!t)
+                bench_die("out of memory");
+        len += (size_t)snprintf(t + len, size - len, "%s  \"libraries\": [", head);
+        for (int i = 0; i < count; i++)
+                len += (size_t)snprintf(t + len, size - len, "%s\n    \"%s/libinjt%03d.so.1\"", i ? "," : "",
+                                        lib, i);
+        snprintf(t + len, size - len, "] }\n");
+        char *p = path_printf("%s/50-bench.json", conf);
+        write_text(p, t, 0644);
+        free(p);
+        free(t);
+}
+
+void make_rootfs_with_cache(const char *dir, const char *ldconfig)
+{
+        make_rootfs(dir, true);
+        char *argv[] = { (char *)ldconfig, (char *)"-r", (char *)dir, NULL };
+        int status;
+        run_timed(argv, NULL, NULL, NULL, &status);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                bench_die("%s -r %s failed", ldconfig, dir);
+}
+
 double now_us(void)
 {
         struct timespec ts;

@@ -52,6 +52,11 @@ void make_configs(const char *dir, int count);
 size_t make_big_bundle(const char *bundle);
 /* A busybox root in dir: busybox-static with its applets; with glibc, the host's loader and libc too. */
 void make_rootfs(const char *dir, bool glibc);
+/* conf/50-bench.json: `head` (the object's first keys, each line ending in ",\n"), then a "libraries"
+ * list of the first count libraries make_libraries() made in lib, by their soname links. */
+void write_library_config(const char *conf, const char *head, const char *lib, int count);
+/* A glibc root in dir with the ld.so.cache `ldconfig -r dir` makes for it, as every glibc image has. */
+void make_rootfs_with_cache(const char *dir, const char *ldconfig);
 
 /* count distinct libraries in folder lib (made): copies of the test library libinjtest with the soname
  * rewritten to "libinjtNNN.so.1" (the same length), each as libinjtNNN.so.1.2.3 with its soname link, as a
