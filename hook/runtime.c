@@ -86,7 +86,7 @@ static int check(const struct oih_runtime_config *c, const char *runtime, const 
         printf("runtime: %s\n", runtime);
         printf("hook: %s\n", entry);
         if (!hook_usable(c->hook.path)) {
-                printf("warning: the hook %s is not an executable file: containers start without it\n",
+                printf("warning: the hook \"%s\" is not an executable file: containers start without it\n",
                        c->hook.path);
                 return EXIT_FAILURE;
         }
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
                         goto out;
                 }
                 if (!hook_usable(c.hook.path))
-                        say("the hook %s is not an executable file: starting the container without it",
+                        say("the hook \"%s\" is not an executable file: starting the container without it",
                             c.hook.path);
                 else if (oih_spec_file_add_hook(spec, &c.hook, &err) < 0) {
                         say("%s", oih_error_message(err));
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 
         a.argv[0] = runtime;
         (void)execv(runtime, a.argv);
-        say("cannot run the runtime %s: %s", runtime, strerror(errno));
+        say("cannot run the runtime \"%s\": %s", runtime, strerror(errno));
         r = EXIT_FAILURE;
 out:
         oih_runtime_config_done(&c);

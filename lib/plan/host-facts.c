@@ -410,10 +410,39 @@ static int plan_path(struct oih_plan *p, const struct oih_config *c, const struc
                            file_type_name(st.st_mode), expected);
 }
 
+/* The first folder a glob could not read for a reason other than its absence (glob's callback has no
+ * argument of its own; the hook plans on one thread): said when the glob then matches nothing. */
+static struct {
+        char path[PATH_MAX];
+        int code;
+} glob_unreadable;
+
 static int glob_error(const char *path, int code)
 {
         log_debug("glob: cannot read \"%s\": %s", path, strerror(code));
+        if (glob_unreadable.code == 0 && !is_missing(code)) {
+                snprintf(glob_unreadable.path, sizeof(glob_unreadable.path), "%s", path);
+                glob_unreadable.code = code;
+        }
         return 0;
+}
+
+/* A glob that matched nothing where it could not read a folder: that is what the user needs to hear. */
+static int glob_unreadable_error(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
+                                 oih_error **err)
+{
+        if (e->optional) {
+                log_warning(
+                        "%s: %s[%u] \"%s\" matches nothing the hook can read (cannot read \"%s\": %s), skipping the optional entry",
+                        c->file, oih_kind_key(e->kind), e->index, e->path, glob_unreadable.path,
+                        strerror(glob_unreadable.code));
+                p->dropped[e->kind]++;
+                return 0;
+        }
+        return entry_error(
+                err, glob_unreadable.code, c, e, e->path,
+                "matches nothing the hook can read: cannot read \"%s\" (%s); let the user the runtime runs the hook as read it (in rootless podman, the invoking user), fix the pattern, or mark the entry \"optional\": true",
+                glob_unreadable.path, strerror(glob_unreadable.code));
 }
 
 static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struct oih_entry *e,
@@ -422,6 +451,7 @@ static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struc
         glob_t g = {};
         /* glob sorts with strcoll(), and the hook never sets a locale: byte order, the same on every host.
          */
+        glob_unreadable.code = 0;
         int r = glob(e->path, 0, glob_error, &g);
 
         if (r == GLOB_NOSPACE) {
@@ -430,6 +460,8 @@ static int plan_glob(struct oih_plan *p, const struct oih_config *c, const struc
         }
         if (r == GLOB_NOMATCH || g.gl_pathc == 0) {
                 globfree(&g);
+                if (glob_unreadable.code != 0)
+                        return glob_unreadable_error(p, c, e, err);
                 if (e->optional) {
                         log_info(
                                 "%s: %s[%u] \"%s\" matches nothing on this host, skipping the optional entry",

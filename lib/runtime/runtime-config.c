@@ -202,14 +202,15 @@ int oih_runtime_find(const char *name, const struct stat *self, char **ret, oih_
         if (strchr(name, '/')) {
                 struct stat st;
                 if (stat(name, &st) < 0)
-                        return oih_error_set_errno(err, errno, "the runtime %s", name);
+                        return oih_error_set_errno(err, errno, "the runtime \"%s\"", name);
                 if (self && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
                         return oih_error_set(
                                 err, ELOOP,
-                                "the runtime %s is this shim itself; name the real runtime (runc, crun) in \"runtime\"",
+                                "the runtime \"%s\" is this shim itself; name the real runtime (runc, crun) in \"runtime\"",
                                 name);
                 if (!usable(name, self))
-                        return oih_error_set(err, EACCES, "the runtime %s is not an executable file", name);
+                        return oih_error_set(err, EACCES, "the runtime \"%s\" is not an executable file",
+                                             name);
                 *ret = strdup(name);
                 return *ret ? 0 : oih_error_set(err, ENOMEM, "out of memory");
         }

@@ -166,7 +166,7 @@ PY
         run --bundle "$BUNDLE" oih-shim-run
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"the hook $OIH_T/no-such-hook is not an executable file: starting the container without it"* ]]
+    [[ "$output" == *"the hook \"$OIH_T/no-such-hook\" is not an executable file: starting the container without it"* ]]
     [[ "$output" == *"started"* ]]
 }
 

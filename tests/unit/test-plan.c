@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Planning from the host's facts, on a temporary host folder: chains, globs, devices, duplicates. */
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 
 #include "json.h"
@@ -481,6 +483,86 @@ static void test_globs_and_optional(void)
         is_str(source(find(p, OIH_OP_MKDIR, at("nodir"))), "-", "without a source");
         oih_plan_free(p);
         oih_config_free(c);
+}
+
+/* The error of planning c as an unprivileged user (nobody), or "" when it plans: a child that drops root. */
+static char *plan_as_nobody(struct oih_config *c, int *ret_code)
+{
+        int fds[2];
+        if (pipe(fds) < 0)
+                tap_bail("pipe");
+        pid_t pid = fork();
+        if (pid < 0)
+                tap_bail("fork");
+        if (pid == 0) {
+                close(fds[0]);
+                _cleanup_error_ oih_error *e = NULL;
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                    setresuid(65534, 65534, 65534) < 0)
+                        _exit(2);
+                struct oih_plan *p = plan1(c, &e);
+                oih_plan_free(p);
+                int code = e ? e->code : 0;
+                const char *m = e ? oih_error_message(e) : "";
+                if (write(fds[1], &code, sizeof(code)) != sizeof(code) || write(fds[1], m, strlen(m)) < 0)
+                        _exit(3);
+                _exit(0);
+        }
+        close(fds[1]);
+        static char buf[4096];
+        size_t len = 0;
+        ssize_t n;
+        *ret_code = -1;
+        if (read(fds[0], ret_code, sizeof(*ret_code)) != sizeof(*ret_code))
+                *ret_code = -1;
+        while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t)n;
+        buf[len] = 0;
+        close(fds[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        return buf;
+}
+
+/* A glob that matches nothing because a folder cannot be read says so, not "matches nothing". */
+static void test_glob_unreadable(void)
+{
+        char expect[1024];
+        int code;
+
+        if (mkdir(at("locked"), 0700) < 0 || chmod(H, 0711) < 0)
+                tap_bail("mkdir");
+        free(write_file(H, "locked/libhidden.so.1", "ELF", 0644));
+
+        struct oih_config *c =
+                config("/c/locked.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                       at("locked/*.so*"));
+        const char *m = plan_as_nobody(c, &code);
+        is_int(code, EACCES, "a glob over a folder the hook cannot read is an error of its own");
+        snprintf(
+                expect, sizeof(expect),
+                "/c/locked.json: libraries[0] \"%s\": matches nothing the hook can read: cannot read \"%s\" (Permission denied)",
+                at("locked/*.so*"), at("locked"));
+        contains(m, expect, "naming the folder and why");
+        contains(m, "let the user the runtime runs the hook as read it", "and what to do");
+        oih_config_free(c);
+
+        c = config("/c/locked.json",
+                   "{\"activation_flag\": \"A\", \"libraries\": [{\"path\": \"%s\", \"optional\": true}]}",
+                   at("locked/*.so*"));
+        m = plan_as_nobody(c, &code);
+        is_int(code, 0, "an optional entry is dropped (with a warning)");
+        oih_config_free(c);
+
+        c = config("/c/locked.json", "{\"activation_flag\": \"A\", \"libraries\": [\"%s\"]}",
+                   at("nothing/*.so*"));
+        m = plan_as_nobody(c, &code);
+        is_int(code, ENOENT, "a folder that is not there is no read error");
+        contains(m, "matches nothing on this host;", "it matches nothing");
+        oih_config_free(c);
+
+        if (chmod(H, 0700) < 0)
+                tap_bail("chmod");
 }
 
 static void test_duplicates(void)
@@ -1110,6 +1192,7 @@ int main(void)
         test_devices();
         test_wrong_types();
         test_globs_and_optional();
+        test_glob_unreadable();
         test_duplicates();
         test_glob_consistency();
         test_print();
