@@ -426,6 +426,21 @@ int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err
         return 0;
 }
 
+int oih_json_parse_object(const char *text, size_t len, oih_json **ret, oih_error **err)
+{
+        oih_json *root = NULL;
+        int r = oih_json_parse(text, len, &root, err);
+        if (r < 0)
+                return r;
+        if (oih_json_type_of(root) != OIH_JSON_OBJECT) {
+                r = oih_error_set(err, EINVAL, "expected a JSON object, got %s", oih_json_type_name(root));
+                oih_json_free(root);
+                return r;
+        }
+        *ret = root;
+        return 0;
+}
+
 /* The writer. */
 struct oih_json_writer {
         yajl_gen gen;

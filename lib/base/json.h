@@ -29,6 +29,8 @@ typedef struct oih_json oih_json;
  * Values live as long as the document: oih_json_free() takes the value this returned, nothing else. */
 int oih_json_parse(const char *text, size_t len, oih_json **ret, oih_error **err);
 void oih_json_free(oih_json *v);
+/* oih_json_parse() of a text whose top level must be an object (the state, config.json, config files). */
+int oih_json_parse_object(const char *text, size_t len, oih_json **ret, oih_error **err);
 
 static inline void oih_json_freep(oih_json **v)
 {

@@ -248,12 +248,9 @@ static int parse_mounts(struct oih_spec *s, const oih_json *root, oih_error **er
 int oih_spec_parse(const char *text, size_t len, const char *bundle, struct oih_spec **ret, oih_error **err)
 {
         _cleanup_json_ oih_json *root = NULL;
-        int r = oih_json_parse(text, len, &root, err);
+        int r = oih_json_parse_object(text, len, &root, err);
         if (r < 0)
                 return r;
-        if (oih_json_type_of(root) != OIH_JSON_OBJECT)
-                return oih_error_set(err, EINVAL, "expected a JSON object, got %s",
-                                     oih_json_type_name(root));
 
         _cleanup_spec_ struct oih_spec *s = calloc(1, sizeof(*s));
         if (!s)

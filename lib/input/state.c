@@ -33,12 +33,9 @@ static int optional_string(const oih_json *root, const char *key, char **ret, oi
 int oih_state_parse(const char *text, size_t len, struct oih_state **ret, oih_error **err)
 {
         _cleanup_json_ oih_json *root = NULL;
-        int r = oih_json_parse(text, len, &root, err);
+        int r = oih_json_parse_object(text, len, &root, err);
         if (r < 0)
                 return r;
-        if (oih_json_type_of(root) != OIH_JSON_OBJECT)
-                return oih_error_set(err, EINVAL, "expected a JSON object, got %s",
-                                     oih_json_type_name(root));
 
         _cleanup_(oih_state_freep) struct oih_state *s = calloc(1, sizeof(*s));
         if (!s)

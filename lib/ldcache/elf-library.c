@@ -181,14 +181,19 @@ static int parse_header(struct elf_file *f, bool program, uint16_t *ret_machine,
         return 0;
 }
 
-/* The file's program headers, checked: in the first read, or in a buffer *ret_buf owns. */
-static int read_program_headers(struct elf_file *f, bool program, uint16_t *ret_machine, uint8_t **ret_buf,
-                                const uint8_t **ret_phdrs, size_t *ret_phnum)
+/* Opens fd as an ELF file (elf_open) and reads its program headers, checked: in the first read, or in a
+ * buffer *ret_buf owns. */
+static int read_program_headers(int fd, uint8_t *head, struct elf_file *f, bool program,
+                                uint16_t *ret_machine, uint8_t **ret_buf, const uint8_t **ret_phdrs,
+                                size_t *ret_phnum)
 {
         uint64_t phoff;
         size_t phnum;
 
-        int r = parse_header(f, program, ret_machine, &phoff, &phnum);
+        int r = elf_open(fd, head, f);
+        if (r < 0)
+                return r;
+        r = parse_header(f, program, ret_machine, &phoff, &phnum);
         if (r < 0)
                 return r;
         r = get_range(f, phoff, phnum * phdr_size(f->elf_class), ret_buf, ret_phdrs);
@@ -346,12 +351,9 @@ int oih_elf_library_read(int fd, struct oih_elf_library *ret)
         uint16_t machine;
         size_t phnum;
 
-        int r = elf_open(fd, head, &f);
-        if (r < 0)
-                return r;
         _cleanup_free_ uint8_t *phdrs_buf = NULL;
         const uint8_t *phdrs;
-        r = read_program_headers(&f, false, &machine, &phdrs_buf, &phdrs, &phnum);
+        int r = read_program_headers(fd, head, &f, false, &machine, &phdrs_buf, &phdrs, &phnum);
         if (r < 0)
                 return r;
 
@@ -394,12 +396,9 @@ int oih_elf_program_is_static(int fd, bool *ret)
         uint16_t machine;
         size_t phnum;
 
-        int r = elf_open(fd, head, &f);
-        if (r < 0)
-                return r;
         _cleanup_free_ uint8_t *phdrs_buf = NULL;
         const uint8_t *phdrs;
-        r = read_program_headers(&f, true, &machine, &phdrs_buf, &phdrs, &phnum);
+        int r = read_program_headers(fd, head, &f, true, &machine, &phdrs_buf, &phdrs, &phnum);
         if (r < 0)
                 return r;
 

@@ -156,14 +156,11 @@ int oih_runtime_config_load(const char *path, struct oih_runtime_config *c, oih_
         r = read_full_fd(fd, RUNTIME_CONFIG_MAX_SIZE, &text, &len);
         if (r < 0)
                 return oih_error_set_errno(err, -r, "%s: cannot read", path);
-        r = oih_json_parse(text, len, &root, err);
+        r = oih_json_parse_object(text, len, &root, err);
         if (r < 0) {
                 oih_error_prefix(err, "%s", path);
                 return r;
         }
-        if (oih_json_type_of(root) != OIH_JSON_OBJECT)
-                return oih_error_set(err, EINVAL, "%s: expected a JSON object, got %s", path,
-                                     oih_json_type_name(root));
         const char *unknown = first_unknown_key(root, top_keys);
         if (unknown)
                 return unknown_key(err, path, "", unknown, top_keys);

@@ -141,6 +141,19 @@ new_bundle() {
     export BUNDLE
 }
 
+# edit_config PYTHON: runs PYTHON on the bundle's config.json as `c`, and writes it back.
+edit_config() {
+    python3 - "$BUNDLE/config.json" "$1" <<'PY'
+import json, sys
+path, code = sys.argv[1:]
+with open(path) as f:
+    c = json.load(f)
+exec(code)
+with open(path, "w") as f:
+    json.dump(c, f, indent=1)
+PY
+}
+
 # The hook registered as a prestart hook with the test configs. With OIH_WRAP set (a list of system
 # calls, or a third argument), the hook runs under tests/helpers/enosys, which makes those calls fail.
 hook_arg() {

@@ -15,16 +15,21 @@ setup_file() {
     make_canary
 }
 
+# The hook at debug level, its stderr appended to $LOG; exec'd by the shell, so the runtime's kill reaches it.
+logged_hook() {
+    local wrap=""
+    [ -n "${OIH_WRAP:-}" ] && wrap="$OIH_HELPERS/enosys $OIH_WRAP "
+    echo "/bin/sh,-c,exec $wrap$OIH_HOOK --config-dir $OIH_T/conf --log-level debug 2>>$LOG"
+}
+
 setup() {
     snapshot_mounts
     snapshot_canary
     LOG=$OIH_T/hook-$BATS_TEST_NUMBER.log
     : >"$LOG"
-    local wrap=""
-    [ -n "${OIH_WRAP:-}" ] && wrap="$OIH_HELPERS/enosys $OIH_WRAP "
-    # No ld.so.cache: the hook runs ldconfig. The hook is exec'd, so the runtime's kill reaches it.
+    # No ld.so.cache: the hook runs ldconfig.
     new_bundle "l$BATS_TEST_NUMBER" glibc --cmd 'injtest' --env "PATH=$INJ/bin:/bin" --env OCI_INJTEST=1 \
-        --hook "prestart=/bin/sh,-c,exec $wrap$OIH_HOOK --config-dir $OIH_T/conf --log-level debug 2>>$LOG"
+        --hook "prestart=$(logged_hook)"
     R=$BUNDLE/rootfs
     mkdir -p "$R$INJ/lib"
 }
@@ -35,19 +40,6 @@ teardown() {
     for pid in $(ldconfig_pids); do
         kill -9 "$pid" 2>/dev/null || true
     done
-}
-
-# edit_config PYTHON: runs PYTHON on the bundle's config.json as `c`, and writes it back.
-edit_config() {
-    python3 - "$BUNDLE/config.json" "$1" <<'PY'
-import json, sys
-path, code = sys.argv[1:]
-with open(path) as f:
-    c = json.load(f)
-exec(code)
-with open(path, "w") as f:
-    json.dump(c, f, indent=1)
-PY
 }
 
 # The pids of ldconfig children of the hook: they run from its sealed memfd.
@@ -197,11 +189,9 @@ bounded() {
 }
 
 @test "ldconfig: killed by the runtime's hook timeout, the hook leaves no ldconfig alive (also in a user namespace)" {
-    local hook
-    hook=$(python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["hooks"]["prestart"][0]; print(",".join([h["path"]] + h["args"][1:]))' "$BUNDLE/config.json")
     for userns in "" --userns; do
         new_bundle "l$BATS_TEST_NUMBER" glibc --cmd 'injtest' --env "PATH=$INJ/bin:/bin" --env OCI_INJTEST=1 \
-            --hook "prestart=$hook" $userns
+            --hook "prestart=$(logged_hook)" $userns
         R=$BUNDLE/rootfs
         # In a user namespace ldconfig runs as host uid 100000: its new ids made the kernel forget the
         # parent-death signal, which the child asks for again.
@@ -248,10 +238,8 @@ bounded() {
 }
 
 @test "ldconfig: in a user namespace it runs as the container's root user, nodev too" {
-    local hook
-    hook=$(python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["hooks"]["prestart"][0]; print(",".join([h["path"]] + h["args"][1:]))' "$BUNDLE/config.json")
     new_bundle "l$BATS_TEST_NUMBER" glibc --cmd 'injtest' --env "PATH=$INJ/bin:/bin" --env OCI_INJTEST=1 \
-        --hook "prestart=$hook" --userns
+        --hook "prestart=$(logged_hook)" --userns
     R=$BUNDLE/rootfs
     mknod -m 666 "$R/dev/zero" c 1 5
     chown -R 100000:100000 "$R"

@@ -34,19 +34,6 @@ setup() {
     R=$BUNDLE/rootfs
 }
 
-# edit_config PYTHON: runs PYTHON on the bundle's config.json as `c`, and writes it back.
-edit_config() {
-    python3 - "$BUNDLE/config.json" "$1" <<'PY'
-import json, sys
-path, code = sys.argv[1:]
-with open(path) as f:
-    c = json.load(f)
-exec(code)
-with open(path, "w") as f:
-    json.dump(c, f, indent=1)
-PY
-}
-
 # No regular file of the root holds `text` (what the hook must not have read and written back).
 root_lacks() {
     if grep -rlsF -- "$1" "$R"; then

@@ -107,6 +107,38 @@ static inline void tmpdir_remove(char *d)
         free(d);
 }
 
+/* What a test writes to stderr between stderr_capture_start() and stderr_capture_end(). */
+struct stderr_capture {
+        FILE *file;
+        int saved;
+};
+
+static inline void stderr_capture_start(struct stderr_capture *c)
+{
+        c->file = tmpfile();
+        c->saved = dup(STDERR_FILENO);
+        if (!c->file || c->saved < 0 || dup2(fileno(c->file), STDERR_FILENO) < 0)
+                tap_bail("capturing stderr");
+}
+
+/* Puts stderr back; returns what was written meanwhile (a new string, "" when nothing). */
+static inline char *stderr_capture_end(struct stderr_capture *c)
+{
+        fflush(stderr);
+        if (dup2(c->saved, STDERR_FILENO) < 0)
+                tap_bail("restoring stderr");
+        close(c->saved);
+        rewind(c->file);
+        char *text = NULL;
+        size_t len = 0;
+        if (getdelim(&text, &len, 0, c->file) < 0) {
+                free(text);
+                text = strdup("");
+        }
+        fclose(c->file);
+        return text;
+}
+
 /* Writes dir/name with content and mode; returns the full path (a new string). */
 static inline char *write_file(const char *dir, const char *name, const char *content, mode_t mode)
 {

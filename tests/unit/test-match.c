@@ -37,26 +37,12 @@ static struct oih_config *config(const char *file, const char *text)
 static int match_logged(const struct oih_config_set *set, const struct oih_spec *s, struct oih_config ***ret,
                         size_t *ret_n, oih_error **err, char **ret_log)
 {
-        FILE *f = tmpfile();
-        int saved = dup(STDERR_FILENO);
-        if (!f || saved < 0 || dup2(fileno(f), STDERR_FILENO) < 0)
-                tap_bail("capturing stderr");
+        struct stderr_capture capture;
+        stderr_capture_start(&capture);
         oih_log_setup(OIH_LOG_DEBUG, OIH_LOG_STDERR);
         int r = oih_match(set, s, NULL, OIH_ACTIVATION_DEFAULT, ret, ret_n, err);
-        fflush(stderr);
         oih_log_setup(OIH_LOG_WARNING, OIH_LOG_STDERR);
-        if (dup2(saved, STDERR_FILENO) < 0)
-                tap_bail("restoring stderr");
-        close(saved);
-
-        rewind(f);
-        size_t len = 0;
-        *ret_log = NULL;
-        if (getdelim(ret_log, &len, 0, f) < 0) {
-                free(*ret_log);
-                *ret_log = strdup("");
-        }
-        fclose(f);
+        *ret_log = stderr_capture_end(&capture);
         return r;
 }
 

@@ -1013,25 +1013,12 @@ static void test_ld_entries(void)
 /* plan1 with what it logs at info level and above, captured. */
 static struct oih_plan *plan1_logged(struct oih_config *c, oih_error **err, char **ret_log)
 {
-        FILE *f = tmpfile();
-        int saved = dup(STDERR_FILENO);
-        if (!f || saved < 0 || dup2(fileno(f), STDERR_FILENO) < 0)
-                tap_bail("capturing stderr");
+        struct stderr_capture capture;
+        stderr_capture_start(&capture);
         oih_log_setup(OIH_LOG_INFO, OIH_LOG_STDERR);
         struct oih_plan *p = plan1(c, err);
-        fflush(stderr);
         oih_log_setup(OIH_LOG_WARNING, OIH_LOG_STDERR);
-        if (dup2(saved, STDERR_FILENO) < 0)
-                tap_bail("restoring stderr");
-        close(saved);
-        rewind(f);
-        size_t len = 0;
-        *ret_log = NULL;
-        if (getdelim(ret_log, &len, 0, f) < 0) {
-                free(*ret_log);
-                *ret_log = strdup("");
-        }
-        fclose(f);
+        *ret_log = stderr_capture_end(&capture);
         return p;
 }
 
