@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -258,6 +259,22 @@ int readlink_malloc(const char *path, char **ret)
                 if (size > 1024 * 1024)
                         return -ENAMETOOLONG;
         }
+}
+
+int rlimit_nofile_reserve(unsigned long need, unsigned long *ret_max)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return negative_errno();
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+                return 0;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+                *ret_max = rl.rlim_max;
+                return -EMFILE;
+        }
+        rl.rlim_cur = need;
+        return setrlimit(RLIMIT_NOFILE, &rl) < 0 ? negative_errno() : 0;
 }
 
 /*

@@ -87,6 +87,13 @@ char *path_simplify(const char *p);
 int readlink_malloc(const char *path, char **ret);
 
 /*
+ * Lets this process hold `need` descriptors at once: its soft RLIMIT_NOFILE raised to `need` where it is
+ * lower (never lowered), as far as the hard limit allows. -EMFILE with *ret_max the hard limit where that
+ * is lower than `need`.
+ */
+int rlimit_nofile_reserve(unsigned long need, unsigned long *ret_max);
+
+/*
  * Text for a terminal or a log line, from strings that images and configs chose (file names, symlink
  * texts): every byte that is a control character (C0, DEL, C1) or not part of valid UTF-8 is escaped as
  * "\xNN", so one line stays one line and nothing reaches a terminal as an escape sequence; valid

@@ -215,6 +215,31 @@ static int device_rules(const struct oih_plan *plan, struct oih_device_rule **re
         return 0;
 }
 
+/* Besides the sources: the container's root and namespaces, its cgroup, ldconfig and its pipes, the mount
+ * table being read, a folder or two being written in. */
+#define OTHER_DESCRIPTORS 64
+
+/* Every source taken is held until the end: the process must be let hold them all at once (a soft
+ * RLIMIT_NOFILE of 1024, systemd's default, is less than a thousand libraries need). The raised limit is
+ * the hook's own; its helpers set theirs. */
+static int reserve_descriptors(const struct oih_plan *plan, oih_error **err)
+{
+        unsigned long sources = 0, max = 0;
+
+        for (size_t i = 0; i < plan->n; i++)
+                sources += OP_VTABLE(&plan->ops[i])->take != NULL;
+        int r = rlimit_nofile_reserve(sources + OTHER_DESCRIPTORS, &max);
+        if (r == -EMFILE)
+                return oih_error_set(
+                        err, EMFILE,
+                        "%s: the injection holds %lu host files open at once, and the runtime lets the hook open at most %lu (its hard RLIMIT_NOFILE); raise the runtime's open-file limit (LimitNOFILE= of its systemd unit, ulimit -Hn) to %lu or more",
+                        plan_label(plan), sources, max, sources + OTHER_DESCRIPTORS);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "%s: cannot raise the open-file limit",
+                                           plan_label(plan));
+        return 0;
+}
+
 /* In the host's namespaces: the modules loaded, the cgroup opened where devices need it, every source taken
  * and checked against what the plan saw, and the host's ldconfig opened for the ld cache step. */
 static int take_sources(struct oih_execution *ex, const struct oih_execute_options *options, size_t n_rules,
@@ -223,7 +248,8 @@ static int take_sources(struct oih_execution *ex, const struct oih_execute_optio
         const struct oih_plan *plan = ex->plan;
         int r;
 
-        if ((r = load_modules(plan, options->modules_dir, err)) < 0)
+        if ((r = reserve_descriptors(plan, err)) < 0 ||
+            (r = load_modules(plan, options->modules_dir, err)) < 0)
                 return r;
         if (n_rules > 0 && (r = oih_cgroup_open(ex->container.cgroup, &ex->cgroup, err)) < 0)
                 return r;

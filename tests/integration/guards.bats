@@ -109,3 +109,16 @@ teardown() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"shares the host's mount namespace"* ]]
 }
+
+@test "guards: a soft open-file limit below what the injection holds open is raised by the hook" {
+    # runc built with Go 1.21 or later, or a C runtime, passes a soft limit (often 1024) far below the
+    # hard one: 300 programs bound need more than 128 descriptors at once.
+    many_programs
+    new_bundle many glibc --cmd true --env OCI_MANY=1
+    start_standin private
+    run prlimit --nofile=128:4096 "$OIH_HOOK" --config-dir "$OIH_T/conf" < <(standin_state)
+    rm -f "$OIH_T/conf/54-many.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c " $BUNDLE/rootfs$OIH_T/host/many/p" "/proc/$STANDIN_PID/mountinfo")" -eq 300 ]
+}

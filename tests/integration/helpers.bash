@@ -173,8 +173,14 @@ hook_cmd() {
 
 # run_runc NAME: runs the bundle's container with runc in this run's cgroup layout, output and status in
 # $output and $status. It is deleted in the same layout (in v2 its cgroup exists only there).
+# NOFILE=SOFT:HARD: runc, and so the hooks it runs, under that open-file limit (this runc, built with Go
+# 1.19, raises its soft limit to the hard one as it starts and passes that on).
+nofile_limit() {
+    [ -z "${NOFILE:-}" ] || echo prlimit "--nofile=$NOFILE"
+}
+
 run_runc() {
-    run timeout 120 "$IN_LAYOUT" sh -c 'runc run --bundle "$1" "$2"; s=$?; runc delete -f "$2" >/dev/null 2>&1; exit $s' \
+    run timeout 120 "$IN_LAYOUT" $(nofile_limit) sh -c 'runc run --bundle "$1" "$2"; s=$?; runc delete -f "$2" >/dev/null 2>&1; exit $s' \
         run_runc "$BUNDLE" "$1"
 }
 
@@ -546,4 +552,15 @@ cri() {
 # json_field JSON KEY: one field of the CRI client's answer.
 json_field() {
     python3 -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
+}
+
+# A config (54-many.json, activated by OCI_MANY) binding 300 programs: a source held open for each until
+# the end.
+many_programs() {
+    mkdir -p "$OIH_T/host/many"
+    for i in $(seq -w 1 300); do
+        printf '#!/bin/sh\necho %s\n' "$i" >"$OIH_T/host/many/p$i"
+    done
+    chmod 755 "$OIH_T"/host/many/p*
+    write_config 54-many.json "{\"activation_flag\": \"OCI_MANY\", \"binaries\": [\"$OIH_T/host/many/p*\"]}"
 }

@@ -264,6 +264,22 @@ container_env() {
     mounts_unchanged
 }
 
+@test "runc: 300 programs under a hard open-file limit of 128: one line says what limit the hook needs, nothing is left" {
+    many_programs
+    new_bundle few glibc --cmd 'echo STARTED' --env OCI_MANY=1 --hook "$(hook_arg)"
+    local listing
+    listing=$(tree_listing "$BUNDLE/rootfs")
+    snapshot_mounts
+    NOFILE=128:128 run_runc oih-few
+    rm -f "$OIH_T/conf/54-many.json"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *STARTED* ]]
+    [[ "$output" == *"54-many.json: the injection holds 300 host files open at once"*"at most 128"*"to 364 or more"* ]]
+    [ "$(tree_listing "$BUNDLE/rootfs")" = "$listing" ]
+    mounts_unchanged
+}
+
 @test "runc: registered as createContainer, the hook refuses and says which stages to use" {
     new_bundle cc glibc --cmd 'echo STARTED' --env OCI_INJTEST=1 --hook "$(hook_arg createContainer)"
     run_runc oih-cc
