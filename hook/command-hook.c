@@ -108,7 +108,7 @@ static int read_present_libraries(const struct oih_spec *spec, char *const *libr
                 struct oih_ld_library *lib = &ret->libraries[ret->n];
                 const char *t = target;
                 if (strv_consume(&ret->targets, TAKE_PTR(target)) < 0 ||
-                    oih_library_facts_read(fd, t, &lib->facts) < 0)
+                    oih_library_facts_read(fd, st.st_size, t, &lib->facts) < 0)
                         return oih_error_set(err, ENOMEM, "out of memory");
                 lib->config = "ldcache";
                 lib->target = t;

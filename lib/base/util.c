@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "util.h"
 
@@ -258,6 +259,33 @@ int readlink_malloc(const char *path, char **ret)
                 }
                 if (size > 1024 * 1024)
                         return -ENAMETOOLONG;
+        }
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+        int x = *(const int *)a, y = *(const int *)b;
+        return (x > y) - (x < y);
+}
+
+void close_all(int *fds, size_t n)
+{
+        static bool close_range_missing;
+        size_t m = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        fds[m++] = fds[i];
+        qsort(fds, m, sizeof(*fds), int_cmp);
+        for (size_t i = 0, j; i < m; i = j + 1) {
+                for (j = i; j + 1 < m && fds[j + 1] == fds[j] + 1; j++)
+                        ;
+                if (!close_range_missing &&
+                    syscall(SYS_close_range, (unsigned)fds[i], (unsigned)fds[j], 0U) >= 0)
+                        continue;
+                close_range_missing = close_range_missing || errno == ENOSYS || errno == EPERM;
+                for (size_t k = i; k <= j; k++)
+                        (void)close(fds[k]);
         }
 }
 

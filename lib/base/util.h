@@ -87,6 +87,12 @@ char *path_simplify(const char *p);
 int readlink_malloc(const char *path, char **ret);
 
 /*
+ * Closes every descriptor in fds (negative entries are skipped; the array is reordered): each run of
+ * consecutive numbers with one close_range(2), one by one where the kernel lacks it (before 5.9).
+ */
+void close_all(int *fds, size_t n);
+
+/*
  * Lets this process hold `need` descriptors at once: its soft RLIMIT_NOFILE raised to `need` where it is
  * lower (never lowered), as far as the hard limit allows. -EMFILE with *ret_max the hard limit where that
  * is lower than `need`.

@@ -121,25 +121,26 @@ static bool already_bound(int target_fd, const struct oih_host_file *host)
 int oih_execution_bind(struct oih_execution *ex, const struct oih_op *op, const struct oih_host_file *host,
                        unsigned flags, struct oih_source *s, oih_error **err)
 {
-        _cleanup_close_ int target_fd = -1, mount_fd = -1;
-        bool fresh = false;
+        struct oih_mount_point mp;
         int r;
 
-        r = S_ISDIR(host->mode) ? oih_writer_mount_point_dir(&ex->writer, op->target, &target_fd)
-                                : oih_writer_mount_point_file(&ex->writer, op->target, &target_fd, &fresh);
+        r = S_ISDIR(host->mode) ? oih_writer_mount_point_dir(&ex->writer, op->target, &mp)
+                                : oih_writer_mount_point_file(&ex->writer, op->target, &mp);
         if (r < 0)
                 return oih_execution_op_error(ex, err, op, r, "bind");
+        _cleanup_close_ int mp_fd = mp.fd;
 
         /* A mount point made just now has nothing bound on it; anything else may be a second run's. */
-        if (!fresh && already_bound(target_fd, host)) {
+        if (!mp.fresh && already_bound(mp.fd, host)) {
                 log_debug("\"%s\" is bound already", op->target);
                 return 0;
         }
 
-        /* Runtimes make the container's mounts private or slave: usually nothing to look up. */
+        /* Runtimes make the container's mounts private or slave: usually nothing to look up. A file made
+         * just now is on its folder's mount. */
         bool shared = false;
         if (ex->shared.n > 0) {
-                r = oih_fd_on_shared_mount(&ex->shared, target_fd, &shared);
+                r = oih_fd_on_shared_mount(&ex->shared, mp.fd >= 0 ? mp.fd : mp.dfd, &shared);
                 if (r < 0)
                         return oih_execution_op_error(ex, err, op, r, "bind");
         }
@@ -149,15 +150,14 @@ int oih_execution_bind(struct oih_execution *ex, const struct oih_op *op, const 
                         "%s: cannot bind \"%s\" at \"%s\": that place is on a shared mount, so the bind would appear on the host too; give the container a private or slave rootfsPropagation, or use \"inject\": \"copy\"",
                         op->config, host->path, op->target);
 
-        r = oih_mount_attach(&s->mount, ex->writer.rootfd, op->target, target_fd, flags, &mount_fd, err);
+        r = oih_mount_attach(&s->mount, ex->writer.rootfd, op->target, &mp, flags, err);
         if (r < 0) {
                 oih_error_prefix(err, "%s", op->config);
                 return r;
         }
         r = oih_undo_add(&ex->undo, OIH_UNDO_MOUNTED, op->target, NULL, host->dev, host->ino);
         if (r < 0) {
-                if (mount_fd >= 0)
-                        (void)oih_mount_detach(mount_fd);
+                (void)oih_mount_detach(s->mount.fd);
                 return oih_error_set(err, ENOMEM, "out of memory");
         }
         log_debug("bound \"%s\" at \"%s\"", host->path, op->target);
@@ -330,8 +330,27 @@ static int apply(struct oih_execution *ex, oih_error **err)
         return r;
 }
 
+/* The descriptors the sources hold (a thousand binds hold a thousand mounts), closed in a few calls. */
+static void close_sources(struct oih_execution *ex)
+{
+        _cleanup_free_ int *fds = calloc(2 * ex->plan->n + 1, sizeof(*fds));
+        size_t n = 0;
+
+        if (!fds)
+                return; /* each is closed with its source */
+        for (size_t i = 0; i < ex->plan->n; i++) {
+                struct oih_source *s = &ex->sources[i];
+                if (s->has_mount)
+                        fds[n++] = TAKE_FD(s->mount.fd);
+                fds[n++] = TAKE_FD(s->fd);
+        }
+        close_all(fds, n);
+}
+
 static void execution_done(struct oih_execution *ex)
 {
+        if (ex->sources)
+                close_sources(ex);
         for (size_t i = 0; ex->sources && i < ex->plan->n; i++) {
                 if (ex->sources[i].has_mount)
                         oih_mount_source_done(&ex->sources[i].mount);

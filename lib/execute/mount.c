@@ -190,11 +190,26 @@ static int setattr_tree(int fd, unsigned flags)
         return 0;
 }
 
-static int attach_fallback(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
-                           unsigned flags, int *ret_fd, oih_error **err)
+/* An fd on the mount point: its own, or the name opened in its folder (never through a symlink). */
+static int mount_point_open(const struct oih_mount_point *mp, int *ret_fd, int *ret_owned)
 {
-        _cleanup_close_ int source_fd = -1, top = -1;
-        int r;
+        if (mp->fd >= 0) {
+                *ret_fd = mp->fd;
+                return 0;
+        }
+        *ret_owned = *ret_fd = openat(mp->dfd, mp->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        return *ret_fd < 0 ? negative_errno() : 0;
+}
+
+static int attach_fallback(struct oih_mount_source *src, int rootfd, const char *target,
+                           const struct oih_mount_point *mp, unsigned flags, oih_error **err)
+{
+        _cleanup_close_ int source_fd = -1, top = -1, owned = -1;
+        int target_fd, r;
+
+        r = mount_point_open(mp, &target_fd, &owned);
+        if (r < 0)
+                return oih_error_set_errno(err, -r, "\"%s\": cannot open the mount point", target);
 
         /* Before pivot_root the container's namespace still shows the host's tree: take the source there
          * by its host path, and make sure it is the very file the plan saw. It is never in the rootfs. */
@@ -222,7 +237,8 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
                 r = oih_error_set_errno(err, -r, "\"%s\": cannot open the new mount", target);
         else if ((r = check_identity(top, src, err)) >= 0 &&
                  (r = remount_fd(top, flags, target, err)) >= 0) {
-                *ret_fd = TAKE_FD(top);
+                safe_close(src->fd);
+                src->fd = TAKE_FD(top);
                 return 0;
         }
         if (umount2(to, MNT_DETACH) < 0)
@@ -231,8 +247,17 @@ static int attach_fallback(struct oih_mount_source *src, int rootfd, const char 
         return r;
 }
 
-static int attach_tree(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
-                       unsigned flags, int *ret_fd, oih_error **err)
+static int move_tree(int tree_fd, const struct oih_mount_point *mp)
+{
+        long r = mp->fd >= 0
+                         ? syscall(SYS_move_mount, tree_fd, "", mp->fd, "",
+                                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                         : syscall(SYS_move_mount, tree_fd, "", mp->dfd, mp->name, MOVE_MOUNT_F_EMPTY_PATH);
+        return r < 0 ? negative_errno() : 0;
+}
+
+static int attach_tree(struct oih_mount_source *src, int rootfd, const char *target,
+                       const struct oih_mount_point *mp, unsigned flags, oih_error **err)
 {
         bool flags_set = src->flags_set && src->attr_flags == flags;
         int r;
@@ -248,33 +273,32 @@ static int attach_tree(struct oih_mount_source *src, int rootfd, const char *tar
                         return oih_error_set_errno(err, -r, "\"%s\": cannot set the mount's flags", target);
         }
 
-        if (syscall(SYS_move_mount, src->fd, "", target_fd, "",
-                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-                if (errno != ENOSYS && errno != EPERM)
-                        return oih_error_set_errno(err, errno, "\"%s\": cannot bind \"%s\" there", target,
+        r = move_tree(src->fd, mp);
+        if (r < 0) {
+                if (r != -ENOSYS && r != -EPERM)
+                        return oih_error_set_errno(err, -r, "\"%s\": cannot bind \"%s\" there", target,
                                                    src->path);
                 /* A seccomp filter older than open_tree_attr lets it through and refuses the rest of the
                  * new mount API: do as where the kernel has none. */
-                log_debug("move_mount: %s, falling back to mount(2)", strerror(errno));
+                log_debug("move_mount: %s, falling back to mount(2)", strerror(-r));
                 mount_api_missing = true;
-                return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
+                return attach_fallback(src, rootfd, target, mp, flags, err);
         }
 
-        /* src->fd now refers to the root of the attached mount: it is what the caller gets. */
+        /* src->fd now refers to the root of the attached mount. */
         if (!flags_set && (r = remount_fd(src->fd, flags, target, err)) < 0) {
                 (void)oih_mount_detach(src->fd);
                 return r;
         }
-        *ret_fd = TAKE_FD(src->fd);
         return 0;
 }
 
-int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
-                     unsigned flags, int *ret_fd, oih_error **err)
+int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target,
+                     const struct oih_mount_point *mp, unsigned flags, oih_error **err)
 {
         if (src->tree)
-                return attach_tree(src, rootfd, target, target_fd, flags, ret_fd, err);
-        return attach_fallback(src, rootfd, target, target_fd, flags, ret_fd, err);
+                return attach_tree(src, rootfd, target, mp, flags, err);
+        return attach_fallback(src, rootfd, target, mp, flags, err);
 }
 
 int oih_mount_detach(int fd)

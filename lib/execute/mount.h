@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,14 +42,27 @@ int oih_mount_source_open(const char *host_path, dev_t dev, ino_t ino, unsigned 
 void oih_mount_source_done(struct oih_mount_source *s);
 
 /*
- * In the container's mount namespace: attaches the source onto target_fd (an fd from the root's
- * resolution) with OIH_MOUNT_* flags (set on the copy before it is attached, unless it has them from
- * oih_mount_source_open()), and returns an fd on the new mount's root (the source's own fd,
- * handed over, where the new mount API was used).
+ * Where a bind is attached: an fd on the mount point (from the root's resolution), or, for a file the
+ * writer has just made there (nothing can be bound on it yet, and making it needed no fd), the folder
+ * that holds it (an fd) and its name. move_mount() looks that one name up in that folder itself,
+ * following no symlink and triggering no automount: the bind lands in that folder, whatever happens to
+ * the path above it.
+ */
+struct oih_mount_point {
+        int fd; /* owned by whoever holds the mount point; -1: dfd and name */
+        int dfd;
+        const char *name;
+        bool fresh; /* just made: nothing is bound there yet */
+};
+
+/*
+ * In the container's mount namespace: attaches the source onto the mount point with OIH_MOUNT_* flags
+ * (set on the copy before it is attached, unless it has them from oih_mount_source_open()). On success
+ * src->fd refers to the new mount's root (to detach it again), and is closed with the source.
  * `target` is the container path, for messages and for the fallback's check.
  */
-int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target, int target_fd,
-                     unsigned flags, int *ret_fd, oih_error **err);
+int oih_mount_attach(struct oih_mount_source *src, int rootfd, const char *target,
+                     const struct oih_mount_point *mp, unsigned flags, oih_error **err);
 
 /* Detaches the mount whose root fd refers to (used to undo). */
 int oih_mount_detach(int fd);

@@ -592,7 +592,7 @@ static int make_empty(const struct oih_writer *p, int dfd, const char *name, voi
         return make_file(p, dfd, name, &c);
 }
 
-int oih_writer_mount_point_file(struct oih_writer *p, const char *path, int *ret_fd, bool *ret_new)
+int oih_writer_mount_point_file(struct oih_writer *p, const char *path, struct oih_mount_point *ret)
 {
         const char *name;
         struct stat st;
@@ -602,19 +602,16 @@ int oih_writer_mount_point_file(struct oih_writer *p, const char *path, int *ret
         if (r < 0)
                 return r;
 
-        /* Usually nothing is there: the new empty file's own fd is the mount point. */
-        int fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                r = settle_owner(p, dfd, name, fd);
+        /* Usually nothing is there: a new empty file, attached onto by its name in this folder. */
+        if (mknodat(dfd, name, S_IFREG | 0644, 0) >= 0) {
+                r = settle_owner(p, dfd, name, -1);
                 if (r >= 0)
                         r = oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
                 if (r < 0) {
-                        safe_close(fd);
                         (void)unlinkat(dfd, name, 0);
                         return r;
                 }
-                *ret_fd = fd;
-                *ret_new = true;
+                *ret = (struct oih_mount_point){ .fd = -1, .dfd = dfd, .name = name, .fresh = true };
                 return 0;
         }
         if (errno != EEXIST)
@@ -633,19 +630,19 @@ int oih_writer_mount_point_file(struct oih_writer *p, const char *path, int *ret
                 replaced = true;
         }
 
-        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
                 safe_close(fd);
                 return -EAGAIN;
         }
-        *ret_fd = fd;
-        *ret_new = replaced;
+        *ret = (struct oih_mount_point){ .fd = fd, .dfd = -1, .fresh = replaced };
         return 0;
 }
 
-int oih_writer_mount_point_dir(struct oih_writer *p, const char *path, int *ret_fd)
+int oih_writer_mount_point_dir(struct oih_writer *p, const char *path, struct oih_mount_point *ret)
 {
-        return oih_writer_dir(p, path, 0755, ret_fd);
+        *ret = (struct oih_mount_point){ .fd = -1, .dfd = -1 };
+        return oih_writer_dir(p, path, 0755, &ret->fd);
 }

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "mount.h"
 #include "rootfs.h"
 #include "undo.h"
 
@@ -85,10 +86,10 @@ int oih_writer_node(struct oih_writer *p, const char *path, mode_t mode, dev_t r
 /*
  * The mount point for binding a file, socket or device onto path: an existing non-folder is used as
  * it is (a bind mount covers it), a missing one is created empty, a symlink is replaced by an empty
- * file. Returns an fd on it (O_PATH, or the new file's own), and whether it was just made (so nothing
- * can be bound there yet).
+ * file. One just made is returned by its folder (the writer's, valid until its next call) and name;
+ * any other by an O_PATH fd that the caller closes.
  */
-int oih_writer_mount_point_file(struct oih_writer *p, const char *path, int *ret_fd, bool *ret_new);
+int oih_writer_mount_point_file(struct oih_writer *p, const char *path, struct oih_mount_point *ret);
 
 /* The mount point for binding a folder: path and its parents are created as needed. */
-int oih_writer_mount_point_dir(struct oih_writer *p, const char *path, int *ret_fd);
+int oih_writer_mount_point_dir(struct oih_writer *p, const char *path, struct oih_mount_point *ret);

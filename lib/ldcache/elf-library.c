@@ -40,7 +40,8 @@ static bool range_in(uint64_t off, uint64_t len, uint64_t size)
         return off <= size && len <= size - off;
 }
 
-/* Reads exactly len bytes at off. The file ending early means it shrank after fstat: -ENOEXEC. */
+/* Reads exactly len bytes at off. The file ending early means it shrank after its size was taken: -ENOEXEC.
+ */
 static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
         uint8_t *p = buf;
@@ -122,20 +123,24 @@ static void get_dyn(uint8_t elf_class, const uint8_t *p, int64_t *ret_tag, uint6
         }
 }
 
-/* Opens the regular file at fd as an ELF file: its size, and its first bytes read into head. */
-static int elf_open(int fd, uint8_t *head, struct elf_file *ret)
+/* Opens the regular file at fd as an ELF file: its size (size, or fstat's where it is negative), and its
+ * first bytes read into head. */
+static int elf_open(int fd, int64_t size, uint8_t *head, struct elf_file *ret)
 {
         struct stat st;
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode) || st.st_size < 0)
-                return -ENOEXEC;
+        if (size < 0) {
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                if (!S_ISREG(st.st_mode) || st.st_size < 0)
+                        return -ENOEXEC;
+                size = st.st_size;
+        }
         *ret = (struct elf_file){
                 .fd = fd,
-                .size = (uint64_t)st.st_size,
+                .size = (uint64_t)size,
                 .head = head,
-                .head_len = (uint64_t)st.st_size < HEAD_SIZE ? (size_t)st.st_size : HEAD_SIZE,
+                .head_len = (uint64_t)size < HEAD_SIZE ? (size_t)size : HEAD_SIZE,
         };
         return pread_full(fd, head, ret->head_len, 0);
 }
@@ -183,14 +188,14 @@ static int parse_header(struct elf_file *f, bool program, uint16_t *ret_machine,
 
 /* Opens fd as an ELF file (elf_open) and reads its program headers, checked: in the first read, or in a
  * buffer *ret_buf owns. */
-static int read_program_headers(int fd, uint8_t *head, struct elf_file *f, bool program,
+static int read_program_headers(int fd, int64_t size, uint8_t *head, struct elf_file *f, bool program,
                                 uint16_t *ret_machine, uint8_t **ret_buf, const uint8_t **ret_phdrs,
                                 size_t *ret_phnum)
 {
         uint64_t phoff;
         size_t phnum;
 
-        int r = elf_open(fd, head, f);
+        int r = elf_open(fd, size, head, f);
         if (r < 0)
                 return r;
         r = parse_header(f, program, ret_machine, &phoff, &phnum);
@@ -344,7 +349,7 @@ static int scan_dynamic(const struct elf_file *f, const uint8_t *dyn, size_t ndy
         return -ENOEXEC; /* no DT_NULL */
 }
 
-int oih_elf_library_read(int fd, struct oih_elf_library *ret)
+int oih_elf_library_read(int fd, int64_t size, struct oih_elf_library *ret)
 {
         uint8_t head[HEAD_SIZE];
         struct elf_file f;
@@ -353,7 +358,7 @@ int oih_elf_library_read(int fd, struct oih_elf_library *ret)
 
         _cleanup_free_ uint8_t *phdrs_buf = NULL;
         const uint8_t *phdrs;
-        int r = read_program_headers(fd, head, &f, false, &machine, &phdrs_buf, &phdrs, &phnum);
+        int r = read_program_headers(fd, size, head, &f, false, &machine, &phdrs_buf, &phdrs, &phnum);
         if (r < 0)
                 return r;
 
@@ -398,7 +403,7 @@ int oih_elf_program_is_static(int fd, bool *ret)
 
         _cleanup_free_ uint8_t *phdrs_buf = NULL;
         const uint8_t *phdrs;
-        int r = read_program_headers(fd, head, &f, true, &machine, &phdrs_buf, &phdrs, &phnum);
+        int r = read_program_headers(fd, -1, head, &f, true, &machine, &phdrs_buf, &phdrs, &phnum);
         if (r < 0)
                 return r;
 

@@ -21,15 +21,18 @@ struct oih_elf_library {
 
 /*
  * Reads the ELF header, program headers, PT_DYNAMIC and the DT_SONAME string of the shared object open
- * at fd (a regular file; pread only, the file offset is not used). 0 on success; -ENOEXEC when it is not
- * an ELF shared object (ET_DYN) of this machine's byte order, or anything in it is out of bounds or
- * malformed; -ENOMEM; -errno of a failed read. *ret is written on success only.
+ * at fd (a regular file; pread only, the file offset is not used). size: the file's size where the
+ * caller has just stat'ed it, or -1 (the reader then takes fstat's). Ranges the file declares are
+ * checked against that size; every byte used is read from the file, and a read past its end (a file
+ * that has shrunk since) is -ENOEXEC. 0 on success; -ENOEXEC when it is not an ELF shared object (ET_DYN) of
+ * this machine's byte order, or anything in it is out of bounds or malformed; -ENOMEM; -errno of a
+ * failed read. *ret is written on success only.
  *
  * A soname is a file name (ld.so looks it up in library folders): 1 to NAME_MAX bytes, without '/' or
  * control characters, neither "." nor "..". A library without DT_SONAME has soname NULL; a file
  * without PT_DYNAMIC is no shared library and -ENOEXEC.
  */
-int oih_elf_library_read(int fd, struct oih_elf_library *ret);
+int oih_elf_library_read(int fd, int64_t size, struct oih_elf_library *ret);
 
 /*
  * Whether the ELF program open at fd is statically linked: it names no program interpreter (PT_INTERP,

@@ -169,12 +169,12 @@ static int add_symlink(struct oih_plan *p, const struct oih_config *c, enum oih_
 
 /* Reads the library's soname and kind from its ELF file. A file the hook cannot describe is no error:
  * ldconfig, which then refreshes the cache, decides what it is. */
-int oih_library_facts_read(int fd, const char *path, struct oih_library_facts *ret)
+int oih_library_facts_read(int fd, int64_t size, const char *path, struct oih_library_facts *ret)
 {
         struct oih_elf_library lib = {};
 
         *ret = (struct oih_library_facts){};
-        int r = fd < 0 ? negative_errno() : oih_elf_library_read(fd, &lib);
+        int r = fd < 0 ? negative_errno() : oih_elf_library_read(fd, size, &lib);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -192,10 +192,11 @@ int oih_library_facts_read(int fd, const char *path, struct oih_library_facts *r
         return 0;
 }
 
-static int library_facts_read_path(const char *path, struct oih_library_facts *ret)
+/* The library at path, which lstat() has just seen as a regular file of that size. */
+static int library_facts_read_path(const char *path, const struct stat *st, struct oih_library_facts *ret)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        return oih_library_facts_read(fd, path, ret);
+        return oih_library_facts_read(fd, st->st_size, path, ret);
 }
 
 /* A host path that is not there: dropped for an optional entry, an error for any other. */
@@ -236,23 +237,31 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
         if (!h || !t)
                 return oih_error_set(err, ENOMEM, "out of memory");
 
-        for (;;) {
-                if (lstat(h, &st) < 0) {
-                        if (mismatches && is_missing(errno)) {
-                                (*mismatches)++;
-                                log_debug(
-                                        "%s: %s[%u]: \"%s\" leads nowhere; skipping this match of the glob",
-                                        c->file, oih_kind_key(e->kind), e->index, host);
-                                r = 0;
-                                goto finish;
-                        }
-                        r = is_missing(errno)
-                                    ? missing(p, c, e, h, errno, err)
-                                    : entry_error(err, errno, c, e, h, "cannot stat: %s", strerror(errno));
+        /* A library is named by its soname link more often than by its file (a bare name's path in the
+         * host's ld cache is that link, and globs match the links too): the named path is read as a link
+         * first, which costs nothing more where it is one; each later hop is stat'ed first. */
+        for (bool named = true;; named = false) {
+                _cleanup_free_ char *text = NULL, *next_h = NULL, *next_t = NULL;
+
+                r = named ? readlink_malloc(h, &text) : -EINVAL;
+                if (r == -EINVAL) /* no link, or not asked yet */
+                        r = lstat(h, &st) < 0     ? negative_errno()
+                            : S_ISLNK(st.st_mode) ? readlink_malloc(h, &text)
+                                                  : 0;
+                if (r < 0 && mismatches && is_missing(-r)) {
+                        (*mismatches)++;
+                        log_debug("%s: %s[%u]: \"%s\" leads nowhere; skipping this match of the glob",
+                                  c->file, oih_kind_key(e->kind), e->index, host);
+                        r = 0;
                         goto finish;
                 }
-                if (!S_ISLNK(st.st_mode))
-                        break;
+                if (r < 0) {
+                        r = is_missing(-r) ? missing(p, c, e, h, -r, err)
+                                           : entry_error(err, -r, c, e, h, "cannot read: %s", strerror(-r));
+                        goto finish;
+                }
+                if (!text)
+                        break; /* st: the file at the end of the chain */
                 if (n_links == MAX_SYMLINK_HOPS && mismatches) {
                         (*mismatches)++;
                         log_debug(
@@ -267,12 +276,6 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
                         goto finish;
                 }
 
-                _cleanup_free_ char *text = NULL, *next_h = NULL, *next_t = NULL;
-                r = readlink_malloc(h, &text);
-                if (r < 0) {
-                        r = entry_error(err, -r, c, e, h, "cannot read the symbolic link: %s", strerror(-r));
-                        goto finish;
-                }
                 if (text[0] == '/') {
                         next_h = strdup(text);
                         next_t = path_simplify(text);
@@ -312,7 +315,7 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
         }
 
         struct oih_library_facts lib;
-        r = library_facts_read_path(h, &lib);
+        r = library_facts_read_path(h, &st, &lib);
         if (r < 0) {
                 r = oih_error_set(err, ENOMEM, "out of memory");
                 goto finish;

@@ -75,9 +75,10 @@ int oih_plan_add_op(struct oih_plan *plan, struct oih_op *op, oih_error **err);
 /* The operation at container path `target`, or NULL. */
 struct oih_op *oih_plan_op_at(const struct oih_plan *plan, const char *target);
 
-/* Reads what ld.so needs of the library open at fd (path names it in messages). A file the hook cannot
- * describe is no error: its facts are empty, and ldconfig decides what it is. */
-int oih_library_facts_read(int fd, const char *path, struct oih_library_facts *ret);
+/* Reads what ld.so needs of the library open at fd (path names it in messages; size as for
+ * oih_elf_library_read()). A file the hook cannot describe is no error: its facts are empty, and ldconfig
+ * decides what it is. */
+int oih_library_facts_read(int fd, int64_t size, const char *path, struct oih_library_facts *ret);
 
 /* One operation per line ("bind SOURCE TARGET OPTIONS") and the ld cache step, or one JSON document. */
 int oih_plan_print(const struct oih_plan *p, bool json, FILE *out);

@@ -116,16 +116,37 @@ static void check_program(const uint8_t *data, size_t size, bool library_ok)
         fuzz_assert(is_static == !scan_for_interp(data, size));
 }
 
+/* Read again as planning reads (the size lstat saw given): the same. With a size larger than the file's,
+ * as if it had shrunk since: declared ranges are checked against that size, but every byte used is read
+ * from the file: refused, or a soname that is in the file. */
+static void check_sized(const uint8_t *data, size_t size, int r, const struct oih_elf_library *l)
+{
+        struct oih_elf_library sized = {}, shrunk = {};
+        int rs = oih_elf_library_read(memfd, (int64_t)size, &sized);
+        fuzz_assert(rs == r || rs == -ENOMEM || r == -ENOMEM);
+        if (r == 0 && rs == 0)
+                fuzz_assert(streq_ptr(sized.soname, l->soname) && sized.machine == l->machine &&
+                            sized.elf_class == l->elf_class);
+        int rk = oih_elf_library_read(memfd, (int64_t)size + 1 + (size > 0 ? data[0] % 64 : 0), &shrunk);
+        fuzz_assert(rk == 0 || rk == -ENOEXEC || rk == -ENOMEM);
+        if (rk == 0 && shrunk.soname)
+                fuzz_assert(soname_ok(shrunk.soname) &&
+                            memmem(data, size, shrunk.soname, strlen(shrunk.soname) + 1));
+        oih_elf_library_done(&sized);
+        oih_elf_library_done(&shrunk);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static char marker_text[] = "untouched";
         struct oih_elf_library l = { .soname = marker_text, .machine = 0xbeef, .elf_class = 0xaa };
 
         write_input(data, size);
-        int r = oih_elf_library_read(memfd, &l);
+        int r = oih_elf_library_read(memfd, -1, &l);
         fuzz_assert(lseek(memfd, 0, SEEK_CUR) == 5);
         fuzz_assert(r == 0 || r == -ENOEXEC || r == -ENOMEM);
         check_program(data, size, r == 0);
+        check_sized(data, size, r, &l);
 
         if (r < 0) {
                 fuzz_assert(l.soname == marker_text && l.machine == 0xbeef && l.elf_class == 0xaa);

@@ -64,8 +64,8 @@ static void fixture_new(struct fixture *f)
 static void fixture_done(struct fixture *f)
 {
         _cleanup_free_ char *a = path_in(f->root, "d/target"), *b = path_in(f->root, "moved/target");
-        (void)umount2(a, MNT_DETACH);
-        (void)umount2(b, MNT_DETACH);
+        (void)umount2(a, MNT_DETACH | UMOUNT_NOFOLLOW);
+        (void)umount2(b, MNT_DETACH | UMOUNT_NOFOLLOW);
         safe_close(f->rootfd);
         tmpdir_remove(f->root);
         tmpdir_remove(f->host);
@@ -84,22 +84,36 @@ static void swap_folder(struct fixture *f)
  * mount(2) even for a detached copy. */
 static bool move_mount_works;
 
-static void test_bind_lands_on_fd(const char *mode)
+/* The mount point as the writer gives it: an fd on d/target, or (by_name) the folder d and the name. */
+static void mount_point_resolve(struct fixture *f, bool by_name, struct oih_mount_point *mp,
+                                const char *mode)
+{
+        *mp = (struct oih_mount_point){ .fd = -1, .dfd = -1 };
+        if (by_name) {
+                ok(oih_root_open(f->rootfd, "/d", O_PATH | O_DIRECTORY, &mp->dfd) == 0,
+                   "%s: the target's folder is resolved", mode);
+                mp->name = "target";
+                mp->fresh = true;
+        } else
+                ok(oih_root_open(f->rootfd, "/d/target", O_PATH | O_NOFOLLOW, &mp->fd) == 0,
+                   "%s: the target is resolved", mode);
+}
+
+static void test_bind_lands_on_fd(const char *mode, bool by_name)
 {
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
         struct oih_mount_source src = { .fd = -1 };
-        _cleanup_close_ int target = -1, mnt = -1;
+        struct oih_mount_point mp;
 
         fixture_new(&f);
         _cleanup_free_ char *src_path = path_in(f.host, "source");
         ok(oih_mount_source_open(src_path, f.src_st.st_dev, f.src_st.st_ino, false, &src, &err) == 0,
            "%s: the source is taken", mode);
-        ok(oih_root_open(f.rootfd, "/d/target", O_PATH | O_NOFOLLOW, &target) == 0,
-           "%s: the target is resolved", mode);
+        mount_point_resolve(&f, by_name, &mp, mode);
 
         swap_folder(&f);
-        int r = oih_mount_attach(&src, f.rootfd, "/d/target", target, OIH_MOUNT_FILE_DEFAULTS, &mnt, &err);
+        int r = oih_mount_attach(&src, f.rootfd, "/d/target", &mp, OIH_MOUNT_FILE_DEFAULTS, &err);
 
         _cleanup_free_ char *outside_target = path_in(f.outside, "target"),
                             *moved = path_in(f.root, "moved/target");
@@ -119,6 +133,43 @@ static void test_bind_lands_on_fd(const char *mode)
                 is_str(in, "original\n", "%s: and no bind is left behind on the original file", mode);
         }
 
+        safe_close(mp.fd);
+        safe_close(mp.dfd);
+        oih_mount_source_done(&src);
+        fixture_done(&f);
+}
+
+/* A mount point made by name, then replaced by a symlink to the outside before the bind: the name is
+ * not followed. */
+static void test_name_not_followed(const char *mode)
+{
+        _cleanup_error_ oih_error *err = NULL;
+        struct fixture f = {};
+        struct oih_mount_source src = { .fd = -1 };
+        struct oih_mount_point mp;
+
+        fixture_new(&f);
+        _cleanup_free_ char *src_path = path_in(f.host, "source"), *t = path_in(f.root, "d/target"),
+                            *outside_target = path_in(f.outside, "target");
+        ok(oih_mount_source_open(src_path, f.src_st.st_dev, f.src_st.st_ino, false, &src, &err) == 0,
+           "%s: the source is taken", mode);
+        mount_point_resolve(&f, true, &mp, mode);
+        if (unlink(t) < 0 || symlink(outside_target, t) < 0)
+                tap_bail("symlink");
+
+        int r = oih_mount_attach(&src, f.rootfd, "/d/target", &mp, OIH_MOUNT_FILE_DEFAULTS, &err);
+        printf("# %s: attaching onto the symlink: %s\n", mode, r < 0 ? oih_error_message(err) : "done");
+        _cleanup_free_ char *out = read_text(outside_target);
+        is_str(out, "outside\n", "%s: the file the symlink points to is untouched", mode);
+        _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        bool outside_mounted = false;
+        while (mi && getline(&line, &size, mi) > 0)
+                outside_mounted = outside_mounted || strstr(line, f.outside);
+        ok(!outside_mounted, "%s: nothing is mounted outside the root", mode);
+
+        safe_close(mp.dfd);
         oih_mount_source_done(&src);
         fixture_done(&f);
 }
@@ -131,7 +182,7 @@ static void test_bind_flags_and_privacy(const char *mode, unsigned source_flags)
         _cleanup_error_ oih_error *err = NULL;
         struct fixture f = {};
         struct oih_mount_source src = { .fd = -1 };
-        _cleanup_close_ int target = -1, mnt = -1;
+        struct oih_mount_point mp;
 
         fixture_new(&f);
         _cleanup_free_ char *src_path = path_in(f.host, "source"), *t = path_in(f.root, "d/target");
@@ -149,9 +200,8 @@ static void test_bind_flags_and_privacy(const char *mode, unsigned source_flags)
                 ok((sv.f_flag & want) == expected, "%s: the detached copy has the source's flags (0x%lx)",
                    mode, sv.f_flag & want);
         }
-        ok(oih_root_open(f.rootfd, "/d/target", O_PATH | O_NOFOLLOW, &target) == 0,
-           "%s: the target is resolved", mode);
-        ok(oih_mount_attach(&src, f.rootfd, "/d/target", target, flags, &mnt, &err) == 0,
+        mount_point_resolve(&f, false, &mp, mode);
+        ok(oih_mount_attach(&src, f.rootfd, "/d/target", &mp, flags, &err) == 0,
            "%s: bind with ro,nosuid,nodev,noexec (%s)", mode, err ? oih_error_message(err) : "ok");
 
         _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
@@ -165,12 +215,13 @@ static void test_bind_flags_and_privacy(const char *mode, unsigned source_flags)
         ok(found && !strstr(found, "master:"), "%s: the mount is no slave", mode);
 
         struct stat st;
-        ok(fstat(mnt, &st) == 0 && st.st_ino == f.src_st.st_ino,
-           "%s: the returned fd is the new mount's root", mode);
-        ok(oih_mount_detach(mnt) == 0, "%s: detach", mode);
+        ok(fstat(src.fd, &st) == 0 && st.st_ino == f.src_st.st_ino,
+           "%s: the source's fd is the new mount's root", mode);
+        ok(oih_mount_detach(src.fd) == 0, "%s: detach", mode);
         _cleanup_free_ char *text = read_text(t);
         is_str(text, "original\n", "%s: after detaching, the original file shows again", mode);
 
+        safe_close(mp.fd);
         oih_mount_source_done(&src);
         fixture_done(&f);
 }
@@ -249,7 +300,11 @@ int main(void)
                move_mount_works ? "works" : "is refused: attaching falls back to mount(2)");
 
         /* A refused move_mount makes the library fall back for good: each test starts afresh. */
-        test_bind_lands_on_fd("open_tree");
+        test_bind_lands_on_fd("open_tree", false);
+        oih_mount_force_fallback(false);
+        test_bind_lands_on_fd("open_tree, by name", true);
+        oih_mount_force_fallback(false);
+        test_name_not_followed("open_tree");
         oih_mount_force_fallback(false);
         test_bind_flags_and_privacy("flags when attached", 0);
         oih_mount_force_fallback(false);
@@ -262,7 +317,9 @@ int main(void)
         test_shared_detection();
 
         oih_mount_force_fallback(true);
-        test_bind_lands_on_fd("mount(2)");
+        test_bind_lands_on_fd("mount(2)", false);
+        test_bind_lands_on_fd("mount(2), by name", true);
+        test_name_not_followed("mount(2)");
         test_bind_flags_and_privacy("mount(2)", OIH_MOUNT_FILE_DEFAULTS | OIH_MOUNT_NOEXEC);
         return tap_finish();
 }

@@ -902,7 +902,7 @@ static void test_ld_entries(void)
                 .symlink.text = strdup("libinjtest.so.1.2.3"),
         };
         p = NULL;
-        ok(fd >= 0 && oih_library_facts_read(fd, present.target, &present.facts) == 0,
+        ok(fd >= 0 && oih_library_facts_read(fd, -1, present.target, &present.facts) == 0,
            "the facts of a library in place are read from its file");
         ok(oih_plan_new(&p) == 0 && oih_plan_add_op(p, &link, NULL) == 0,
            "its link, planned for the ldcache entry point");
@@ -927,8 +927,8 @@ static void test_ld_entries(void)
                 { .config = "ldcache", .target = "/opt/z/libinjtest.so.1.2.3" },
         };
         p = NULL;
-        ok(fd >= 0 && oih_library_facts_read(fd, two[0].target, &two[0].facts) == 0 &&
-                   oih_library_facts_read(fd, two[1].target, &two[1].facts) == 0,
+        ok(fd >= 0 && oih_library_facts_read(fd, -1, two[0].target, &two[0].facts) == 0 &&
+                   oih_library_facts_read(fd, -1, two[1].target, &two[1].facts) == 0,
            "two libraries in place, one at the other's soname link");
         ok(oih_plan_new(&p) == 0 && oih_plan_ld_step(p, two, 2, NULL) == 0, "their ld cache step plans");
         ld = ldcache(p);

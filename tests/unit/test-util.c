@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Paths written in configs: normalization, refusal of relative paths and of "." and ".." components. Text
- * for terminals: the one cleaner of log lines, problems and printed plans.
+ * for terminals: the one cleaner of log lines, problems and printed plans. Closing descriptors in runs,
+ * and the open-file limit.
  */
+#include <fcntl.h>
+#include <sys/resource.h>
+
 #include "log.h"
 #include "tap.h"
 #include "util.h"
@@ -129,8 +133,64 @@ static void test_names(void)
         is_str(j0, "", "strv_join of no string is empty");
 }
 
+static bool fd_open(int fd)
+{
+        return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Two runs of consecutive descriptors, one alone, a gap that is not in the list, and -1 entries. */
+static void test_close_all(void)
+{
+        int fds[9], gap = -1;
+        size_t n = 0;
+
+        for (int i = 0; i < 8; i++) {
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        tap_bail("open");
+                if (i == 3)
+                        gap = fd;
+                else
+                        fds[n++] = fd;
+        }
+        fds[n++] = -1;
+        int before[9];
+        memcpy(before, fds, sizeof(fds));
+        close_all(fds, n);
+        bool all_closed = true;
+        for (size_t i = 0; i < n; i++)
+                all_closed = all_closed && (before[i] < 0 || !fd_open(before[i]));
+        ok(all_closed, "close_all closes every descriptor of the list");
+        ok(fd_open(gap), "and not the one between them that is not in the list");
+        close(gap);
+}
+
+static void test_rlimit_nofile(void)
+{
+        struct rlimit saved, rl;
+        unsigned long max = 0;
+
+        if (getrlimit(RLIMIT_NOFILE, &saved) < 0)
+                tap_bail("getrlimit");
+        rl = (struct rlimit){ .rlim_cur = 64, .rlim_max = 512 };
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                tap_bail("setrlimit");
+        is_int(rlimit_nofile_reserve(32, &max), 0, "a need below the soft limit changes nothing");
+        ok(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64, "the soft limit stays 64");
+        is_int(rlimit_nofile_reserve(300, &max), 0, "a need between the soft and the hard limit");
+        ok(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 300 && rl.rlim_max == 512,
+           "raises the soft limit to it");
+        is_int(rlimit_nofile_reserve(1000, &max), -EMFILE, "a need above the hard limit is -EMFILE");
+        is_int(max, 512, "with the hard limit");
+        /* Raising the hard limit back needs CAP_SYS_RESOURCE: the test keeps the lower one. */
+        (void)setrlimit(RLIMIT_NOFILE, &saved);
+}
+
 int main(void)
 {
+        test_close_all();
+        test_rlimit_nofile();
+
         test_normalize("/dev/fuse", "/dev/fuse");
         test_normalize("//usr///lib//", "/usr/lib");
         test_normalize("/", "/");

@@ -149,9 +149,8 @@ static void test_folder_in_the_way(void)
         ok(lstat(at("etc/folder"), &st) == 0 && S_ISDIR(st.st_mode), "and the folder is still there");
         is_int(temporaries(at("etc")), 0, "no temporary is left behind");
 
-        _cleanup_close_ int fd = -1;
-        bool fresh;
-        ok(oih_writer_mount_point_file(&place, "/etc/folder", &fd, &fresh) == -EISDIR,
+        struct oih_mount_point mp;
+        ok(oih_writer_mount_point_file(&place, "/etc/folder", &mp) == -EISDIR,
            "no file mount point on a folder");
         ok(oih_writer_data(&place, "/etc/existing/below", "x", 1, 0644) == -ENOTDIR,
            "below a regular file is -ENOTDIR");
@@ -160,7 +159,7 @@ static void test_folder_in_the_way(void)
 
 static void test_mount_points(void)
 {
-        _cleanup_close_ int a = -1, b = -1, c = -1;
+        struct oih_mount_point a, b, c;
         struct stat st;
         char target[512];
 
@@ -168,19 +167,23 @@ static void test_mount_points(void)
         if (symlink(target, at("etc/evil-mp")) < 0)
                 tap_bail("symlink");
 
-        bool fresh_a = false, fresh_b = false, fresh_c = true;
-        ok(oih_writer_mount_point_file(&place, "/usr/bin/tool", &a, &fresh_a) == 0 && fresh_a &&
-                   fstat(a, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0,
-           "a missing mount point is made as an empty file");
-        ok(oih_writer_mount_point_file(&place, "/etc/evil-mp", &b, &fresh_b) == 0 && fresh_b &&
-                   fstat(b, &st) == 0 && S_ISREG(st.st_mode),
+        ok(oih_writer_mount_point_file(&place, "/usr/bin/tool", &a) == 0, "a missing mount point is made");
+        ok(a.fresh && a.fd < 0 && streq_ptr(a.name, "tool"), "it is returned as just made, by its name");
+        ok(fstatat(a.dfd, a.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+                   (st.st_mode & 07777) == 0644,
+           "an empty file of mode 0644, in the folder returned");
+        ok(stat(at("usr/bin/tool"), &st) == 0 && S_ISREG(st.st_mode), "at the path in the root");
+        ok(oih_writer_mount_point_file(&place, "/etc/evil-mp", &b) == 0 && b.fresh && b.fd >= 0 &&
+                   fstat(b.fd, &st) == 0 && S_ISREG(st.st_mode),
            "a symlink as mount point is replaced by an empty file");
+        safe_close(b.fd);
         _cleanup_free_ char *secret = NULL;
         secret = read_text(target);
         is_str(secret, "outside secret\n", "the symlink's target is untouched");
-        ok(oih_writer_mount_point_file(&place, "/etc/existing", &c, &fresh_c) == 0 && !fresh_c &&
-                   fstat(c, &st) == 0 && st.st_size > 0,
+        ok(oih_writer_mount_point_file(&place, "/etc/existing", &c) == 0 && !c.fresh && c.fd >= 0 &&
+                   fstat(c.fd, &st) == 0 && st.st_size > 0,
            "an existing file is used as it is");
+        safe_close(c.fd);
         oih_undo_rollback(&undo);
         ok(access(at("usr"), F_OK) < 0, "rollback removes the mount point and its folders");
         _cleanup_free_ char *restored = link_text(at("etc/evil-mp"));
@@ -285,8 +288,8 @@ static void test_volumes(void)
            "a symlink in the image leading into the volume is refused too");
         oih_error_freep(&err);
         int fd = -1;
-        bool fresh;
-        ok(oih_writer_mount_point_file(&v, "/vol/tool", &fd, &fresh) == -EXDEV,
+        struct oih_mount_point mp;
+        ok(oih_writer_mount_point_file(&v, "/vol/tool", &mp) == -EXDEV,
            "a mount point in the volume is refused");
         oih_error_freep(&err);
         ok(oih_writer_dir(&v, "/vol/sub", 0755, &fd) == -EXDEV,
