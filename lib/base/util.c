@@ -243,6 +243,26 @@ char *path_simplify(const char *p)
         return n;
 }
 
+int program_path_find(const char *name, bool (*usable)(const char *path, const void *userdata),
+                      const void *userdata, char **ret)
+{
+        for (const char *d = OIH_PROGRAM_PATH; *d;) {
+                size_t l = strcspn(d, ":");
+                char *path = NULL;
+                if (asprintf(&path, "%.*s/%s", (int)l, d, name) < 0)
+                        return -ENOMEM;
+                if (usable(path, userdata)) {
+                        *ret = path;
+                        return 0;
+                }
+                free(path);
+                d += l;
+                if (*d == ':')
+                        d++;
+        }
+        return -ENOENT;
+}
+
 int readlink_malloc(const char *path, char **ret)
 {
         for (size_t size = 256;; size *= 2) {

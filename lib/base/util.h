@@ -83,6 +83,15 @@ int parse_uint32(const char *s, uint32_t *ret);
  */
 char *path_simplify(const char *p);
 
+/* Where programs named without a slash are looked up: the PATH runtimes run hooks with by default, fixed,
+ * never the environment's (THREATS.md item 4). */
+#define OIH_PROGRAM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The first "DIR/name", DIR in OIH_PROGRAM_PATH's order, that usable() accepts: 0 and *ret, or -ENOENT,
+ * -ENOMEM. */
+int program_path_find(const char *name, bool (*usable)(const char *path, const void *userdata),
+                      const void *userdata, char **ret);
+
 /* readlink(2) into a new string of the right size. */
 int readlink_malloc(const char *path, char **ret);
 

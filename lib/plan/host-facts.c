@@ -20,9 +20,8 @@
 /* As many links as the kernel follows in one path walk. */
 #define MAX_SYMLINK_HOPS 40
 
-/* Where bare names are found: programs in this fixed PATH (never the environment's), libraries in the
+/* Where bare names are found: programs in OIH_PROGRAM_PATH (never the environment's), libraries in the
  * host's own ld cache, as the host's ld.so finds them. */
-#define HOST_PATH       "/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOST_LDSO_CACHE "/etc/ld.so.cache"
 #define LDSO_CACHE_MAX  (64 * 1024 * 1024)
 static const char *host_ldso_cache = HOST_LDSO_CACHE;
@@ -535,26 +534,11 @@ static int find_library(struct oih_plan *p, const struct oih_config *c, const st
         return 0;
 }
 
-/* A bare program name: the first regular, executable file of that name in HOST_PATH. */
-static int find_program(const char *name, char **ret)
+/* A regular, executable file. */
+static bool is_program(const char *path, const void *userdata)
 {
-        const char *dirs = HOST_PATH;
-        for (const char *d = dirs; *d;) {
-                size_t l = strcspn(d, ":");
-                _cleanup_free_ char *dir = strndup(d, l);
-                _cleanup_free_ char *path = dir ? path_join(dir, name) : NULL;
-                struct stat st;
-                if (!path)
-                        return -ENOMEM;
-                if (stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
-                        *ret = TAKE_PTR(path);
-                        return 0;
-                }
-                d += l;
-                if (*d == ':')
-                        d++;
-        }
-        return -ENOENT;
+        struct stat st;
+        return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
 }
 
 /* A bare library or program name: found on the host, then planned as the path it was found at. */
@@ -562,10 +546,11 @@ static int plan_bare(struct oih_plan *p, const struct oih_config *c, const struc
                      oih_error **err)
 {
         bool library = e->kind == OIH_KIND_LIBRARY;
-        const char *in = library ? "the host's ld cache" : "the host's " HOST_PATH;
+        const char *in = library ? "the host's ld cache" : "the host's " OIH_PROGRAM_PATH;
         _cleanup_free_ char *found = NULL;
 
-        int r = library ? find_library(p, c, e, &found, err) : find_program(e->path, &found);
+        int r = library ? find_library(p, c, e, &found, err)
+                        : program_path_find(e->path, is_program, NULL, &found);
         if (r == -ENOMEM && !library)
                 return oih_error_set(err, ENOMEM, "out of memory");
         if (r == -ENOENT) {
@@ -579,7 +564,7 @@ static int plan_bare(struct oih_plan *p, const struct oih_config *c, const struc
                         err, ENOENT, c, e, e->path,
                         library ? "not in the host's ld cache \"%s\"; install what provides it (and run ldconfig), give its path, or mark the entry \"optional\": true"
                                 : "not in %s on this host; install what provides it, give its path, or mark the entry \"optional\": true",
-                        library ? host_ldso_cache : HOST_PATH);
+                        library ? host_ldso_cache : OIH_PROGRAM_PATH);
         }
         if (r < 0)
                 return r;

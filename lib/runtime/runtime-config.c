@@ -172,7 +172,7 @@ int oih_runtime_config_load(const char *path, struct oih_runtime_config *c, oih_
                         return oih_error_set(
                                 err, EINVAL,
                                 "%s: \"runtime\": expected an absolute path or a program name (looked up in %s)",
-                                path, OIH_RUNTIME_PATH);
+                                path, OIH_PROGRAM_PATH);
                 char *copy = strdup(s);
                 if (!copy)
                         return oih_error_set(err, ENOMEM, "out of memory");
@@ -185,9 +185,10 @@ int oih_runtime_config_load(const char *path, struct oih_runtime_config *c, oih_
         return 0;
 }
 
-/* An executable regular file that is not the shim itself. */
-static bool usable(const char *path, const struct stat *self)
+/* An executable regular file other than `self` (the shim's own, or NULL). */
+static bool usable(const char *path, const void *userdata)
 {
+        const struct stat *self = userdata;
         struct stat st;
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
                 return false;
@@ -212,21 +213,13 @@ int oih_runtime_find(const char *name, const struct stat *self, char **ret, oih_
                 return *ret ? 0 : oih_error_set(err, ENOMEM, "out of memory");
         }
 
-        for (const char *p = OIH_RUNTIME_PATH; *p;) {
-                size_t l = strcspn(p, ":");
-                _cleanup_free_ char *candidate = NULL;
-                if (asprintf(&candidate, "%.*s/%s", (int)l, p, name) < 0)
-                        return oih_error_set(err, ENOMEM, "out of memory");
-                if (usable(candidate, self)) {
-                        *ret = TAKE_PTR(candidate);
-                        return 0;
-                }
-                p += l;
-                if (*p == ':')
-                        p++;
-        }
+        int r = program_path_find(name, usable, self, ret);
+        if (r == -ENOMEM)
+                return oih_error_set(err, ENOMEM, "out of memory");
+        if (r >= 0)
+                return 0;
         return oih_error_set(
                 err, ENOENT,
                 "the runtime \"%s\" is not in %s (other than this shim); give its path as \"runtime\" in the shim's config",
-                name, OIH_RUNTIME_PATH);
+                name, OIH_PROGRAM_PATH);
 }

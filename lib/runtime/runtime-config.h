@@ -14,12 +14,8 @@
 
 #include "spec-edit.h"
 
-/* Where the real runtime is looked up when the config names it without a slash: a fixed PATH, never
- * the one the engine passed (THREATS.md item 4). */
-#define OIH_RUNTIME_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 struct oih_runtime_config {
-        char *runtime; /* a path, or a name looked up on OIH_RUNTIME_PATH */
+        char *runtime; /* a path, or a name looked up on OIH_PROGRAM_PATH */
         struct oih_hook_entry hook;
 };
 
@@ -38,7 +34,7 @@ int oih_runtime_config_load(const char *path, struct oih_runtime_config *c, oih_
 
 /*
  * Finds the real runtime: `name` as it is when it has a slash, else the first executable `name` in
- * OIH_RUNTIME_PATH. A file that is `self` (the shim's own /proc/self/exe: same device and inode) is
+ * OIH_PROGRAM_PATH. A file that is `self` (the shim's own /proc/self/exe: same device and inode) is
  * skipped, so that the shim installed as "runc" ahead of the real one does not run itself for ever.
  */
 int oih_runtime_find(const char *name, const struct stat *self, char **ret, oih_error **err);

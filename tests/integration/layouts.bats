@@ -6,12 +6,21 @@
 # Debian's ldconfig does not search /usr/lib64 by itself (Fedora's and RHEL's does), so the library must
 # still load after an ldconfig run inside the container, as any apt install makes one. And bare names:
 # a library found by its soname in the host's own ld cache, a program by its name in the host's PATH,
-# wherever this host's distribution keeps them.
+# wherever this host's distribution keeps them. And a host laid out as cloud providers' GPU node images
+# are, for the ready nvidia.json.
 
 load helpers
 
 setup_file() {
     setup_test_root
+}
+
+# A test that made /usr/local/nvidia takes it away again, whatever happened.
+teardown() {
+    if [ -e "$OIH_T/made-usr-local-nvidia" ]; then
+        rm -rf /usr/local/nvidia
+        rm -f "$OIH_T/made-usr-local-nvidia"
+    fi
 }
 
 # The host's static ldconfig, which a Debian image ships as /sbin/ldconfig.
@@ -85,4 +94,30 @@ host_ldconfig() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"bare.json: libraries[0] \"liboih-none.so.7\": not in the host's ld cache \"/etc/ld.so.cache\""* ]]
     rm -f "$OIH_T/conf/bare.json"
+}
+
+@test "layouts: the ready nvidia.json on a host with the driver in /usr/local/nvidia, unknown to its ld cache: cuInit loads, nvidia-smi runs" {
+    # There is no GPU here: a stand-in libcuda.so.1 (tests/helpers/cuda-standin.c, the driver's soname)
+    # and an nvidia-smi script play the driver; the shipped config, the hook, runc and the container's
+    # ld.so do the rest for real. The probe is the one a GPU host runs with the real driver.
+    [ ! -e /usr/local/nvidia ] || skip "this host has a /usr/local/nvidia of its own: left alone"
+    ! ldconfig -p | grep -q /usr/local/nvidia
+    touch "$OIH_T/made-usr-local-nvidia"
+    mkdir -p /usr/local/nvidia/lib64 /usr/local/nvidia/bin
+    cp "$OIH_HELPERS/libcuda.so.580.95.0" /usr/local/nvidia/lib64/libcuda.so.580.95
+    ln -s libcuda.so.580.95 /usr/local/nvidia/lib64/libcuda.so.1
+    printf '#!/bin/sh\necho "stand-in nvidia-smi"\n' >/usr/local/nvidia/bin/nvidia-smi
+    chmod 755 /usr/local/nvidia/bin/nvidia-smi
+    write_config nvidia.json "$(cat "$OIH_SOURCE/conf.d/nvidia.json")"
+
+    new_bundle nvidia glibc-cache --cmd 'cuinit; nvidia-smi' --env OCI_INJECT_NVIDIA=1 \
+        --env PATH=/usr/local/nvidia/bin:/bin --hook "$(hook_arg)"
+    cp "$OIH_HELPERS/cuinit" "$BUNDLE/rootfs/bin/cuinit"
+    run_runc oih-nvidia
+    rm -f "$OIH_T/conf/nvidia.json"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cuInit: 0, devices: 1"* ]]
+    [[ "$output" == *"stand-in nvidia-smi"* ]]
+    grep -qx /usr/local/nvidia/lib64 "$BUNDLE/rootfs/etc/ld.so.conf.d/000-oci-injector-hook.conf"
 }

@@ -1060,7 +1060,7 @@ static void test_bare_names(const char *libinjtest)
         ok(lib && !lib->lookup, "the others do not");
         const struct oih_op *sh = find(p, OIH_OP_BIND, "/usr/bin/sh");
         is_str(source(sh), "/usr/bin/sh",
-               "\"sh\" is found in /usr/sbin:/usr/bin:/sbin:/bin, and goes to the same path");
+               "\"sh\" is found in " OIH_PROGRAM_PATH ", and goes to the same path");
         is_str(sh ? sh->lookup : NULL, "sh", "by that name");
         FILE *f = open_memstream(&text, &(size_t){ 0 });
         if (!f || oih_plan_print(p, false, f) < 0 || fclose(f) != 0)
@@ -1092,7 +1092,7 @@ static void test_bare_names(const char *libinjtest)
         c = config("/c/bare.json", "{\"activation_flag\": \"A\", \"binaries\": [\"oih-no-such-tool\"]}");
         p = plan1(c, &e3);
         ok(!p && e3 && e3->code == ENOENT, "a program the host's PATH lacks is an error");
-        contains(message(e3), "not in /usr/sbin:/usr/bin:/sbin:/bin on this host", "that names the PATH");
+        contains(message(e3), "not in " OIH_PROGRAM_PATH " on this host", "that names the PATH");
         oih_config_free(c);
 
         /* Devices served, every library missing and dropped: the container would lack its driver. */

@@ -228,7 +228,7 @@ static void test_find(void)
         ok(sh && endswith(sh, "/sh"), "to the program of that name");
         ok(oih_runtime_find("oih-no-such-runtime", NULL, &self_path, &err) == -ENOENT,
            "a name not there: -ENOENT");
-        contains(err ? oih_error_message(err) : NULL, OIH_RUNTIME_PATH,
+        contains(err ? oih_error_message(err) : NULL, OIH_PROGRAM_PATH,
                  "the message names the PATH searched");
 
         /* The program itself, found where it runs: refused, so a shim named runc does not run itself. */
