@@ -592,6 +592,20 @@ static int make_empty(const struct oih_writer *p, int dfd, const char *name, voi
         return make_file(p, dfd, name, &c);
 }
 
+/* A mount point made just now (its fd, or -1 where it was made by name): its owner settled and its undo
+ * noted, or removed again where either fails. */
+static int mount_point_made(struct oih_writer *p, int dfd, const char *name, const char *path, int fd)
+{
+        int r = settle_owner(p, dfd, name, fd);
+        if (r >= 0)
+                r = oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
+        if (r < 0) {
+                safe_close(fd);
+                (void)unlinkat(dfd, name, 0);
+        }
+        return r;
+}
+
 int oih_writer_mount_point_file(struct oih_writer *p, const char *path, struct oih_mount_point *ret)
 {
         const char *name;
@@ -602,17 +616,22 @@ int oih_writer_mount_point_file(struct oih_writer *p, const char *path, struct o
         if (r < 0)
                 return r;
 
-        /* Usually nothing is there: a new empty file, attached onto by its name in this folder. */
+        /* Usually nothing is there: a new empty file, attached onto by its name in this folder. Where
+         * mknod is refused altogether (a sandbox, a seccomp profile), the file is made as any other. */
         if (mknodat(dfd, name, S_IFREG | 0644, 0) >= 0) {
-                r = settle_owner(p, dfd, name, -1);
+                r = mount_point_made(p, dfd, name, path, -1);
                 if (r >= 0)
-                        r = oih_undo_add(p->undo, OIH_UNDO_CREATED_FILE, path, NULL, 0, 0);
-                if (r < 0) {
-                        (void)unlinkat(dfd, name, 0);
-                        return r;
-                }
-                *ret = (struct oih_mount_point){ .fd = -1, .dfd = dfd, .name = name, .fresh = true };
-                return 0;
+                        *ret = (struct oih_mount_point){ .fd = -1, .dfd = dfd, .name = name, .fresh = true };
+                return r;
+        }
+        int fd = -1;
+        if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP)
+                fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                r = mount_point_made(p, dfd, name, path, fd);
+                if (r >= 0)
+                        *ret = (struct oih_mount_point){ .fd = fd, .dfd = -1, .fresh = true };
+                return r;
         }
         if (errno != EEXIST)
                 return negative_errno();
@@ -630,7 +649,7 @@ int oih_writer_mount_point_file(struct oih_writer *p, const char *path, struct o
                 replaced = true;
         }
 
-        int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {

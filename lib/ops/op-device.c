@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A device node made in the container like the host's: same type, number and mode, owned by the
- * container's root user. In a user namespace mknod is refused: the host's node is bound instead.
+ * container's root user. Where mknod is refused (in a user namespace always; in a sandbox such as gVisor,
+ * under a seccomp profile, without CAP_MKNOD), the host's node is bound instead, as runc does.
  */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -90,9 +91,7 @@ static int device_take(struct oih_execution *ex, const struct oih_op *op, struct
                         "%s: device \"%s\" is %u:%u on the host now, not the %u:%u planned; refusing it",
                         op->config, h->path, major(st.st_rdev), minor(st.st_rdev), major(op->device.rdev),
                         minor(op->device.rdev));
-        if (!ex->userns)
-                return 0;
-        /* mknod is refused in a user namespace: bind the host's node instead. */
+        /* Taken in any case: where mknod is refused, the host's node is bound instead. */
         return oih_execution_take_bind(op, h, DEVICE_BIND_FLAGS, s, err);
 }
 
@@ -104,7 +103,11 @@ static int device_apply(struct oih_execution *ex, const struct oih_op *op, struc
         if (!ex->userns) {
                 int r = oih_writer_node(&ex->writer, op->target, h->mode, op->device.rdev, op->device.uid,
                                         op->device.gid);
-                return r < 0 ? oih_execution_op_error(ex, err, op, r, "create device node") : 0;
+                if (r != -EPERM)
+                        return r < 0 ? oih_execution_op_error(ex, err, op, r, "create device node") : 0;
+                log_info("%s: mknod of \"%s\" is refused here; binding the host's node \"%s\" instead",
+                         op->config, op->target, h->path);
+                return oih_execution_bind(ex, op, h, DEVICE_BIND_FLAGS, s, err);
         }
 
         /* A device bound from the host in a user namespace: usable, never a way to set-id. The host node's

@@ -46,6 +46,7 @@ static const struct {
         { "fsopen", SYS_fsopen },
         { "statx", SYS_statx },
         { "linkat", SYS_linkat },
+        { "mknodat", SYS_mknodat },
         { "renameat2", SYS_renameat2 },
         { "bpf", SYS_bpf },
         { "pidfd_open", SYS_pidfd_open },

@@ -96,6 +96,22 @@ v1_lists() {
     [[ "$output" == *" /dev/fuse "*"nosuid"*"noexec"* ]]
 }
 
+@test "devices: where mknod is refused (a sandbox such as gVisor, a seccomp profile) the node is bound from the host and opens" {
+    # Every mknodat of the hook fails with EPERM: device nodes and the empty files binds are made on.
+    devices_bundle nomknod --env OCI_DEVICES=1 --hook "$(hook_arg prestart info mknodat:EPERM)" \
+        --cmd "devopen /dev/fuse /dev/net/tun /unlisted-loop0; grep -c ' /dev/fuse ' /proc/self/mountinfo; $CG"
+    snapshot_mounts
+    run_runc oih-nomknod
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/dev/fuse: ok"* ]]
+    [[ "$output" == *"/dev/net/tun: ok"* ]]
+    [[ "$output" == *"/unlisted-loop0: Operation not permitted"* ]]
+    [ "$(printf '%s\n' "$output" | sed -n 4p)" = 1 ]
+    v1_lists "c 10:229 rw"
+    mounts_unchanged
+}
+
 @test "devices: in a user namespace a host node the container's root cannot open is named in a warning" {
     # /dev/net/tun is root's alone (0600) on this machine. The file after it fails on purpose (its folder
     # is a regular file in the image), so that runc shows the hook's lines.
