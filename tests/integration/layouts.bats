@@ -96,10 +96,11 @@ host_ldconfig() {
     rm -f "$OIH_T/conf/bare.json"
 }
 
-@test "layouts: the ready nvidia.json on a host with the driver in /usr/local/nvidia, unknown to its ld cache: cuInit loads, nvidia-smi runs" {
-    # There is no GPU here: a stand-in libcuda.so.1 (tests/helpers/cuda-standin.c, the driver's soname)
-    # and an nvidia-smi script play the driver; the shipped config, the hook, runc and the container's
-    # ld.so do the rest for real. The probe is the one a GPU host runs with the real driver.
+# A stand-in NVIDIA driver in /usr/local/nvidia, as cloud providers' GPU node images keep it, unknown to
+# the host's ld cache. There is no GPU here: a libcuda.so.1 built with the driver's soname
+# (tests/helpers/cuda-standin.c) and an nvidia-smi script play the driver. Made only where the host has
+# no /usr/local/nvidia (teardown removes it).
+standin_driver() {
     [ ! -e /usr/local/nvidia ] || skip "this host has a /usr/local/nvidia of its own: left alone"
     ! ldconfig -p | grep -q /usr/local/nvidia
     touch "$OIH_T/made-usr-local-nvidia"
@@ -108,8 +109,13 @@ host_ldconfig() {
     ln -s libcuda.so.580.95 /usr/local/nvidia/lib64/libcuda.so.1
     printf '#!/bin/sh\necho "stand-in nvidia-smi"\n' >/usr/local/nvidia/bin/nvidia-smi
     chmod 755 /usr/local/nvidia/bin/nvidia-smi
-    write_config nvidia.json "$(cat "$OIH_SOURCE/conf.d/nvidia.json")"
+}
 
+@test "layouts: the ready nvidia.json on a host with the driver in /usr/local/nvidia, unknown to its ld cache: cuInit loads, nvidia-smi runs" {
+    # The shipped config, the hook, runc and the container's ld.so do everything for real; the probe is
+    # the one a GPU host runs with the real driver.
+    standin_driver
+    write_config nvidia.json "$(cat "$OIH_SOURCE/conf.d/nvidia.json")"
     new_bundle nvidia glibc-cache --cmd 'cuinit; nvidia-smi' --env OCI_INJECT_NVIDIA=1 \
         --env PATH=/usr/local/nvidia/bin:/bin --hook "$(hook_arg)"
     cp "$OIH_HELPERS/cuinit" "$BUNDLE/rootfs/bin/cuinit"
@@ -120,4 +126,16 @@ host_ldconfig() {
     [[ "$output" == *"cuInit: 0, devices: 1"* ]]
     [[ "$output" == *"stand-in nvidia-smi"* ]]
     grep -qx /usr/local/nvidia/lib64 "$BUNDLE/rootfs/etc/ld.so.conf.d/000-oci-injector-hook.conf"
+}
+
+@test "layouts: tests/gpu/check-on-host, the check a GPU host runs without a runtime, passes on the stand-in driver" {
+    standin_driver
+    run "$OIH_SOURCE/tests/gpu/check-on-host" "$OIH_HOOK" "$OIH_HELPERS/cuinit" /bin/busybox
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"cuInit: 0, devices: 1"* ]]
+    [[ "$output" == *"stand-in nvidia-smi"* ]]
+    [[ "$output" == *"== GPU check: passed"* ]]
+    # What it made is gone, and so is its stand-in's mount namespace.
+    ! ls -d /tmp/oih-gpu-check.* 2>/dev/null
 }
