@@ -37,11 +37,15 @@ int oih_command_hook(const struct oih_options *options, const struct oih_state *
         _cleanup_spec_ struct oih_spec *spec = NULL;
         _cleanup_plan_ struct oih_plan *plan = NULL;
 
+        /* A library's ELF file is read at the first start that asks for it, not at every one. */
+        oih_plan_use_soname_cache(OIH_SONAME_CACHE_DIR);
         int r = oih_container_plan(options->config_dirs, state, NULL, options->activation, &spec, &plan,
                                    err);
         if (r >= 0 && plan->n > 0)
                 r = oih_execute(plan, spec, state,
                                 &(struct oih_execute_options){ .modules_dir = options->modules_dir }, err);
+        if (plan)
+                oih_soname_cache_save(&plan->sonames);
         if (oih_log_max_level() >= OIH_LOG_DEBUG)
                 log_open_fds();
         return r;

@@ -228,7 +228,7 @@ static int vaddr_to_offset(const struct elf_file *f, const uint8_t *phdrs, size_
         return -ENOEXEC;
 }
 
-static bool soname_is_valid(const char *s, size_t len)
+bool oih_elf_soname_is_valid(const char *s, size_t len)
 {
         if (len == 0 || len > NAME_MAX || (len == 1 && s[0] == '.') ||
             (len == 2 && s[0] == '.' && s[1] == '.'))
@@ -279,7 +279,7 @@ static int read_soname(const struct elf_file *f, const uint8_t *phdrs, size_t ph
         if (r < 0)
                 return r;
         const uint8_t *nul = memchr(s, 0, (size_t)len);
-        if (!nul || !soname_is_valid((const char *)s, (size_t)(nul - s)))
+        if (!nul || !oih_elf_soname_is_valid((const char *)s, (size_t)(nul - s)))
                 return -ENOEXEC;
 
         char *soname = strndup((const char *)s, (size_t)(nul - s));

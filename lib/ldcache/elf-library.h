@@ -11,6 +11,7 @@
 
 #include <elf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct oih_elf_library {
@@ -41,6 +42,9 @@ int oih_elf_library_read(int fd, int64_t size, struct oih_elf_library *ret);
  * machine's byte order or its program headers are out of bounds; -ENOMEM; -errno of a failed read.
  */
 int oih_elf_program_is_static(int fd, bool *ret);
+
+/* Whether the len bytes at s make a soname as above. */
+bool oih_elf_soname_is_valid(const char *s, size_t len);
 
 /* Frees the soname; the structure may be read into again. */
 void oih_elf_library_done(struct oih_elf_library *l);

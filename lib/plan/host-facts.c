@@ -179,7 +179,7 @@ int oih_library_facts_read(int fd, int64_t size, const char *path, struct oih_li
         if (r < 0) {
                 log_debug("\"%s\": %s: ldconfig will refresh the ld cache", path,
                           r == -ENOEXEC ? "not an ELF library" : strerror(-r));
-                return 0;
+                return r == -ENOEXEC ? 0 : 1;
         }
         if (oih_ldso_cache_flags(lib.machine, lib.elf_class, &ret->ld_flags) < 0)
                 log_debug(
@@ -191,11 +191,21 @@ int oih_library_facts_read(int fd, int64_t size, const char *path, struct oih_li
         return 0;
 }
 
-/* The library at path, which lstat() has just seen as a regular file of that size. */
-static int library_facts_read_path(const char *path, const struct stat *st, struct oih_library_facts *ret)
+/* The library at path, which lstat() has just seen as the regular file st describes: as an earlier run
+ * read it, or read now. */
+static int library_facts_read_path(struct oih_plan *p, const char *path, const struct stat *st,
+                                   struct oih_library_facts *ret)
 {
+        int r = oih_soname_cache_get(&p->sonames, st, ret);
+        if (r > 0)
+                log_debug("\"%s\": soname and kind as an earlier run read them (the soname cache)", path);
+        if (r != 0)
+                return r < 0 ? r : 0;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        return oih_library_facts_read(fd, st->st_size, path, ret);
+        r = oih_library_facts_read(fd, st->st_size, path, ret);
+        if (r == 0)
+                r = oih_soname_cache_put(&p->sonames, st, ret);
+        return r < 0 ? r : 0;
 }
 
 /* A host path that is not there: dropped for an optional entry, an error for any other. */
@@ -314,7 +324,7 @@ static int plan_library(struct oih_plan *p, const struct oih_config *c, const st
         }
 
         struct oih_library_facts lib;
-        r = library_facts_read_path(h, &st, &lib);
+        r = library_facts_read_path(p, h, &st, &lib);
         if (r < 0) {
                 r = oih_error_set(err, ENOMEM, "out of memory");
                 goto finish;

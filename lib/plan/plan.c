@@ -2,11 +2,20 @@
 /* The plan: made, freed, and built from the activated configs in execution order. */
 #include "plan-private.h"
 
+static const char *soname_cache_dir;
+
+void oih_plan_use_soname_cache(const char *dir)
+{
+        soname_cache_dir = dir;
+}
+
 int oih_plan_new(struct oih_plan **ret)
 {
         struct oih_plan *p = calloc(1, sizeof(*p));
-        if (!p)
+        if (!p || oih_soname_cache_init(&p->sonames, soname_cache_dir) < 0) {
+                free(p);
                 return -ENOMEM;
+        }
         *ret = p;
         return 0;
 }
@@ -22,6 +31,7 @@ void oih_plan_free(struct oih_plan *p)
         oih_ld_step_done(&p->ld);
         oih_plan_index_clear(p);
         free(p->host_ldso_cache);
+        oih_soname_cache_done(&p->sonames);
         free(p);
 }
 

@@ -7,7 +7,8 @@
  *
  * The plan's files, by job: plan.c (the plan, built and put in order), host-facts.c (operations planned
  * from a config's entries and the host's files), dedup.c (one operation per place: duplicates and
- * conflicts), ld-step.c (the ld cache step), print.c (`plan`'s text and JSON).
+ * conflicts), ld-step.c (the ld cache step), soname-cache.c (what earlier runs read of host libraries),
+ * print.c (`plan`'s text and JSON).
  */
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "hashmap.h"
 #include "ld-step.h"
 #include "op.h"
+#include "soname-cache.h"
 
 struct oih_plan {
         struct oih_op *ops;
@@ -35,7 +37,13 @@ struct oih_plan {
         char *host_ldso_cache;
         size_t host_ldso_cache_len;
         size_t dropped[_OIH_KIND_MAX];
+        /* What earlier runs read of host libraries (hook mode: oih_plan_use_soname_cache()). */
+        struct oih_soname_cache sonames;
 };
+
+/* Plans made from now on look libraries up in the soname cache in folder dir (NULL: none, the default)
+ * before they read them; the caller saves it (oih_soname_cache_save(&plan->sonames)). */
+void oih_plan_use_soname_cache(const char *dir);
 
 /* For tests: read the host's ld cache (for bare library names) from `path`; NULL: /etc/ld.so.cache. */
 void oih_plan_host_ldso_cache_for_tests(const char *path);
@@ -77,7 +85,8 @@ struct oih_op *oih_plan_op_at(const struct oih_plan *plan, const char *target);
 
 /* Reads what ld.so needs of the library open at fd (path names it in messages; size as for
  * oih_elf_library_read()). A file the hook cannot describe is no error: its facts are empty, and ldconfig
- * decides what it is. */
+ * decides what it is. 0; 1 where that is because the file could not be read (fd < 0, a failed read), which
+ * another try may not repeat; -ENOMEM. */
 int oih_library_facts_read(int fd, int64_t size, const char *path, struct oih_library_facts *ret);
 
 /* One operation per line ("bind SOURCE TARGET OPTIONS") and the ld cache step, or one JSON document. */

@@ -122,3 +122,26 @@ teardown() {
     [ "$status" -eq 0 ]
     [ "$(grep -c " $BUNDLE/rootfs$OIH_T/host/many/p" "/proc/$STANDIN_PID/mountinfo")" -eq 300 ]
 }
+
+@test "guards: a library's ELF file is read at the first start that asks for it; once it changes, it is read again" {
+    # The hook's own cache (/run/oci-injector-hook-cache) finds a library by its device, inode, size and
+    # change time; chmod gives the file a new change time, as any write would (and makes the first run
+    # here a first, whatever the tests before did).
+    local lib=$INJ/lib/libinjtest.so.1.2.3 log
+    for run in first again changed; do
+        [ "$run" = again ] || chmod "$(stat -c %a "$lib")" "$lib"
+        new_bundle "cache-$run" glibc --cmd true --env OCI_INJTEST=1
+        start_standin private
+        run "$OIH_HOOK" --config-dir "$OIH_T/conf" --log-level debug < <(standin_state)
+        stop_standin
+        echo "$run: $output"
+        [ "$status" -eq 0 ]
+        log=$output
+        if [ "$run" = again ]; then
+            [[ "$log" == *"\"$lib\": soname and kind as an earlier run read them"* ]]
+        else
+            [[ "$log" != *"as an earlier run read them"* ]]
+        fi
+    done
+    grep -q " libinjtest.so.1\$" /run/oci-injector-hook-cache/sonames
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The file: a first line "oci-injector-hook sonames 1", then a line per library,
+ * "DEV INO SIZE CTIME_SEC CTIME_NSEC FLAGS SONAME" (decimal numbers; SONAME to the end of the line, empty
+ * for a library without one), in the byte order of their first five fields, the key.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "elf-library.h"
+#include "log.h"
+#include "soname-cache.h"
+#include "util.h"
+
+#define CACHE_FILE  "sonames"
+#define CACHE_MAGIC "oci-injector-hook sonames 1\n"
+/* About 60 bytes a library: many drivers' worth. Those this run did not use are dropped first. */
+#define CACHE_MAX_SIZE    (1024 * 1024)
+#define CACHE_MAX_ENTRIES 8192
+
+int oih_soname_cache_init(struct oih_soname_cache *c, const char *dir)
+{
+        *c = (struct oih_soname_cache){};
+        if (dir && !(c->dir = strdup(dir)))
+                return -ENOMEM;
+        return 0;
+}
+
+static void file_forget(struct oih_soname_cache *c)
+{
+        free(c->text);
+        free(c->lines);
+        free(c->used);
+        c->text = NULL;
+        c->lines = NULL;
+        c->used = NULL;
+        c->text_len = c->n_lines = 0;
+}
+
+void oih_soname_cache_done(struct oih_soname_cache *c)
+{
+        file_forget(c);
+        for (size_t i = 0; i < c->n_added; i++) {
+                free(c->added[i].key);
+                free(c->added[i].soname);
+        }
+        free(c->added);
+        oih_hashmap_clear(&c->added_by_key);
+        free(c->dir);
+        *c = (struct oih_soname_cache){};
+}
+
+static char *key_of(const struct stat *st)
+{
+        char *k = NULL;
+        if (asprintf(&k, "%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %ld", (uint64_t)st->st_dev,
+                     (uint64_t)st->st_ino, (int64_t)st->st_size, (int64_t)st->st_ctim.tv_sec,
+                     st->st_ctim.tv_nsec) < 0)
+                return NULL;
+        return k;
+}
+
+static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+        int r = memcmp(a, b, alen < blen ? alen : blen);
+        return r ? r : (alen > blen) - (alen < blen);
+}
+
+/* Line i of the file: where it starts, and its length without the '\n'. */
+static const char *line_at(const struct oih_soname_cache *c, size_t i, size_t *ret_len)
+{
+        const char *s = c->text + c->lines[i];
+        *ret_len = (size_t)((const char *)memchr(s, '\n', c->text_len - c->lines[i]) - s);
+        return s;
+}
+
+/* A decimal number of 1 to 20 digits (negative where allowed) and the separator after it. */
+static bool number(const char **p, const char *end, char sep, bool negative_ok)
+{
+        const char *s = *p;
+        if (negative_ok && s < end && *s == '-')
+                s++;
+        const char *digits = s;
+        while (s < end && *s >= '0' && *s <= '9')
+                s++;
+        if (s == digits || s - digits > 20 || s >= end || *s != sep)
+                return false;
+        *p = s + 1;
+        return true;
+}
+
+/* The key of a line (its first five fields): its length, or 0 when the line has no such fields. */
+static size_t key_len(const char *line, size_t len)
+{
+        const char *p = line, *end = line + len;
+        for (int field = 0; field < 5; field++)
+                if (!number(&p, end, ' ', field == 3))
+                        return 0;
+        return (size_t)(p - 1 - line);
+}
+
+/* The rest of a line, past its key: "FLAGS SONAME", checked whole. */
+static bool parse_rest(const char *line, size_t len, size_t klen, int32_t *ret_flags,
+                       const char **ret_soname, size_t *ret_soname_len)
+{
+        const char *p = line + klen + 1, *end = line + len;
+        if (!number(&p, end, ' ', true))
+                return false;
+        long long flags = strtoll(line + klen + 1, NULL, 10);
+        if (flags < INT32_MIN || flags > INT32_MAX)
+                return false;
+        size_t soname_len = (size_t)(end - p);
+        if (soname_len > 0 && !oih_elf_soname_is_valid(p, soname_len))
+                return false;
+        *ret_flags = (int32_t)flags;
+        *ret_soname = p;
+        *ret_soname_len = soname_len;
+        return true;
+}
+
+/* The lines of c->text: each ends with '\n' and has a key, and the keys are in order. */
+static int index_lines(struct oih_soname_cache *c)
+{
+        const char *text = c->text, *prev = NULL;
+        size_t prev_len = 0, n = 0;
+
+        if (c->text_len < sizeof(CACHE_MAGIC) - 1 || memcmp(text, CACHE_MAGIC, sizeof(CACHE_MAGIC) - 1) != 0)
+                return -EINVAL;
+        for (size_t at = sizeof(CACHE_MAGIC) - 1; at < c->text_len; n++) {
+                const char *nl = memchr(text + at, '\n', c->text_len - at);
+                if (!nl)
+                        return -EINVAL;
+                at = (size_t)(nl - text) + 1;
+        }
+        if (n > CACHE_MAX_ENTRIES)
+                return -EINVAL;
+        c->lines = calloc(n ?: 1, sizeof(*c->lines));
+        c->used = calloc(n ?: 1, sizeof(*c->used));
+        if (!c->lines || !c->used)
+                return -ENOMEM;
+        for (size_t at = sizeof(CACHE_MAGIC) - 1; at < c->text_len; c->n_lines++) {
+                size_t len = (size_t)((const char *)memchr(text + at, '\n', c->text_len - at) - (text + at));
+                size_t klen = key_len(text + at, len);
+                if (klen == 0 || (prev && key_cmp(prev, prev_len, text + at, klen) >= 0))
+                        return -EINVAL;
+                c->lines[c->n_lines] = at;
+                prev = text + at;
+                prev_len = klen;
+                at += len + 1;
+        }
+        return 0;
+}
+
+/* The cache's folder, opened where it is a folder of this user's that nobody else can write. */
+static int open_dir(const struct oih_soname_cache *c)
+{
+        int fd = open(c->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+                safe_close(fd);
+                return -EPERM;
+        }
+        return fd;
+}
+
+static int load(struct oih_soname_cache *c)
+{
+        _cleanup_close_ int dfd = -1, fd = -1;
+        struct stat st;
+
+        c->loaded = true;
+        if ((dfd = open_dir(c)) < 0)
+                return dfd;
+        fd = openat(dfd, CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+                return -EPERM;
+        int r = read_full_fd(fd, CACHE_MAX_SIZE, &c->text, &c->text_len);
+        if (r >= 0)
+                r = index_lines(c);
+        if (r < 0) {
+                file_forget(c);
+                c->dirty = r != -ENOMEM; /* written again, whole */
+        }
+        return r;
+}
+
+/* The line whose key is key, by a binary search; -1 when there is none. */
+static ssize_t find_line(const struct oih_soname_cache *c, const char *key)
+{
+        size_t lo = 0, hi = c->n_lines, klen = strlen(key);
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2, len;
+                const char *line = line_at(c, mid, &len);
+                int r = key_cmp(line, key_len(line, len), key, klen);
+                if (r == 0)
+                        return (ssize_t)mid;
+                if (r < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+static int facts_set(struct oih_library_facts *ret, int32_t flags, const char *soname, size_t soname_len)
+{
+        *ret = (struct oih_library_facts){ .ld_flags = flags };
+        if (soname_len > 0 && !(ret->soname = strndup(soname, soname_len)))
+                return -ENOMEM;
+        return 1;
+}
+
+int oih_soname_cache_get(struct oih_soname_cache *c, const struct stat *st, struct oih_library_facts *ret)
+{
+        if (!c->dir)
+                return 0;
+        if (!c->loaded) {
+                int r = load(c);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 && r != -ENOENT)
+                        log_debug("the soname cache in \"%s\" is not used: %s", c->dir,
+                                  r == -EINVAL ? "it is not whole or not in order" : strerror(-r));
+        }
+        _cleanup_free_ char *key = key_of(st);
+        size_t i;
+        if (!key)
+                return -ENOMEM;
+        if (oih_hashmap_get(&c->added_by_key, key, &i)) {
+                const struct oih_soname_cache_entry *e = &c->added[i];
+                return facts_set(ret, e->flags, e->soname, e->soname ? strlen(e->soname) : 0);
+        }
+        ssize_t at = find_line(c, key);
+        if (at < 0)
+                return 0;
+        size_t len, soname_len;
+        int32_t flags;
+        const char *soname, *line = line_at(c, (size_t)at, &len);
+        if (!parse_rest(line, len, strlen(key), &flags, &soname, &soname_len)) {
+                c->dirty = true; /* written again without that line */
+                return 0;
+        }
+        c->used[at] = true;
+        return facts_set(ret, flags, soname, soname_len);
+}
+
+int oih_soname_cache_put(struct oih_soname_cache *c, const struct stat *st,
+                         const struct oih_library_facts *facts)
+{
+        if (!c->dir)
+                return 0;
+        struct oih_soname_cache_entry e = { .key = key_of(st), .flags = facts->ld_flags };
+        if (facts->soname)
+                e.soname = strdup(facts->soname);
+        struct oih_soname_cache_entry *m = reallocarray(c->added, c->n_added + 1, sizeof(*m));
+        if (!e.key || (facts->soname && !e.soname) || !m) {
+                free(e.key);
+                free(e.soname);
+                if (m)
+                        c->added = m;
+                return -ENOMEM;
+        }
+        c->added = m;
+        if (oih_hashmap_get(&c->added_by_key, e.key, NULL)) {
+                free(e.key);
+                free(e.soname);
+                return 0;
+        }
+        if (oih_hashmap_put(&c->added_by_key, e.key, c->n_added) < 0) {
+                free(e.key);
+                free(e.soname);
+                return -ENOMEM;
+        }
+        c->added[c->n_added++] = e;
+        c->dirty = true;
+        return 0;
+}
+
+/* A line of the new file: its text (without the '\n'), its key's length, and whether this run used it. */
+struct out_line {
+        const char *s;
+        size_t len, klen;
+        bool used;
+        char *owned;
+};
+
+static int out_line_cmp(const void *a, const void *b)
+{
+        const struct out_line *x = a, *y = b;
+        return key_cmp(x->s, x->klen, y->s, y->klen);
+}
+
+/* The new file's lines: those of the old file that are whole and this run's, those it used first when
+ * there are too many, in the order of their keys. */
+static int collect(const struct oih_soname_cache *c, struct out_line **ret, size_t *ret_n)
+{
+        size_t n = 0, kept = 0;
+        struct out_line *all = calloc(c->n_lines + c->n_added + 1, sizeof(*all));
+        if (!all)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_lines; i++) {
+                size_t len, klen, soname_len;
+                int32_t flags;
+                const char *soname, *line = line_at(c, i, &len);
+                klen = key_len(line, len);
+                if (parse_rest(line, len, klen, &flags, &soname, &soname_len))
+                        all[n++] =
+                                (struct out_line){ .s = line, .len = len, .klen = klen, .used = c->used[i] };
+        }
+        for (size_t i = 0; i < c->n_added; i++) {
+                const struct oih_soname_cache_entry *e = &c->added[i];
+                char *s = NULL;
+                int l = asprintf(&s, "%s %" PRId32 " %s", e->key, e->flags, e->soname ?: "");
+                if (l < 0) {
+                        for (size_t k = 0; k < n; k++)
+                                free(all[k].owned);
+                        free(all);
+                        return -ENOMEM;
+                }
+                all[n++] = (struct out_line){
+                        .s = s, .len = (size_t)l, .klen = strlen(e->key), .used = true, .owned = s
+                };
+        }
+        /* Used first, then the others, as many as fit; then in key order. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = kept; i < n && kept < CACHE_MAX_ENTRIES; i++)
+                        if (all[i].used == (pass == 0)) {
+                                struct out_line t = all[kept];
+                                all[kept++] = all[i];
+                                all[i] = t;
+                        }
+        for (size_t i = kept; i < n; i++)
+                free(all[i].owned);
+        qsort(all, kept, sizeof(*all), out_line_cmp);
+        *ret = all;
+        *ret_n = kept;
+        return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, s, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? negative_errno() : -EIO;
+                s += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int save(const struct oih_soname_cache *c)
+{
+        _cleanup_close_ int dfd = -1, fd = -1;
+        _cleanup_free_ char *text = NULL;
+        struct out_line *lines = NULL;
+        size_t n = 0, size = 0;
+        char tmp[64];
+
+        int r = collect(c, &lines, &n);
+        if (r < 0)
+                return r;
+        FILE *f = open_memstream(&text, &size);
+        if (f) {
+                fputs(CACHE_MAGIC, f);
+                for (size_t i = 0; i < n; i++)
+                        fprintf(f, "%.*s\n", (int)lines[i].len, lines[i].s);
+        }
+        for (size_t i = 0; i < n; i++)
+                free(lines[i].owned);
+        free(lines);
+        if (!f || fclose(f) != 0)
+                return -ENOMEM;
+        if (size > CACHE_MAX_SIZE)
+                return -EFBIG;
+
+        if (mkdir(c->dir, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        if ((dfd = open_dir(c)) < 0)
+                return dfd;
+        snprintf(tmp, sizeof(tmp), ".%s.%d", CACHE_FILE, (int)getpid());
+        (void)unlinkat(dfd, tmp, 0); /* a run before with this pid died there */
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return negative_errno();
+        r = write_all(fd, text, size);
+        if (r >= 0 && renameat(dfd, tmp, dfd, CACHE_FILE) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void)unlinkat(dfd, tmp, 0);
+        return r;
+}
+
+void oih_soname_cache_save(struct oih_soname_cache *c)
+{
+        if (!c->dir || !c->dirty)
+                return;
+        int r = save(c);
+        if (r < 0)
+                log_debug("cannot write the soname cache in \"%s\": %s", c->dir, strerror(-r));
+        else
+                c->dirty = false;
+}
