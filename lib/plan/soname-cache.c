@@ -16,9 +16,10 @@
 
 #define CACHE_FILE  "sonames"
 #define CACHE_MAGIC "oci-injector-hook sonames 1\n"
-/* About 60 bytes a library: many drivers' worth. Those this run did not use are dropped first. */
-#define CACHE_MAX_SIZE    (1024 * 1024)
-#define CACHE_MAX_ENTRIES 8192
+/* About 60 bytes a library, a few drivers' worth; those this run did not use are dropped first. A run reads
+ * the whole file (one read), and looks each library up in it by a binary search. */
+#define CACHE_MAX_SIZE    (512 * 1024)
+#define CACHE_MAX_ENTRIES 4096
 
 int oih_soname_cache_init(struct oih_soname_cache *c, const char *dir)
 {
@@ -31,12 +32,10 @@ int oih_soname_cache_init(struct oih_soname_cache *c, const char *dir)
 static void file_forget(struct oih_soname_cache *c)
 {
         free(c->text);
-        free(c->lines);
         free(c->used);
         c->text = NULL;
-        c->lines = NULL;
         c->used = NULL;
-        c->text_len = c->n_lines = 0;
+        c->text_len = c->n_used = 0;
 }
 
 void oih_soname_cache_done(struct oih_soname_cache *c)
@@ -66,14 +65,6 @@ static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
         int r = memcmp(a, b, alen < blen ? alen : blen);
         return r ? r : (alen > blen) - (alen < blen);
-}
-
-/* Line i of the file: where it starts, and its length without the '\n'. */
-static const char *line_at(const struct oih_soname_cache *c, size_t i, size_t *ret_len)
-{
-        const char *s = c->text + c->lines[i];
-        *ret_len = (size_t)((const char *)memchr(s, '\n', c->text_len - c->lines[i]) - s);
-        return s;
 }
 
 /* A decimal number of 1 to 20 digits (negative where allowed) and the separator after it. */
@@ -120,39 +111,6 @@ static bool parse_rest(const char *line, size_t len, size_t klen, int32_t *ret_f
         return true;
 }
 
-/* The lines of c->text: each ends with '\n' and has a key, and the keys are in order. */
-static int index_lines(struct oih_soname_cache *c)
-{
-        const char *text = c->text, *prev = NULL;
-        size_t prev_len = 0, n = 0;
-
-        if (c->text_len < sizeof(CACHE_MAGIC) - 1 || memcmp(text, CACHE_MAGIC, sizeof(CACHE_MAGIC) - 1) != 0)
-                return -EINVAL;
-        for (size_t at = sizeof(CACHE_MAGIC) - 1; at < c->text_len; n++) {
-                const char *nl = memchr(text + at, '\n', c->text_len - at);
-                if (!nl)
-                        return -EINVAL;
-                at = (size_t)(nl - text) + 1;
-        }
-        if (n > CACHE_MAX_ENTRIES)
-                return -EINVAL;
-        c->lines = calloc(n ?: 1, sizeof(*c->lines));
-        c->used = calloc(n ?: 1, sizeof(*c->used));
-        if (!c->lines || !c->used)
-                return -ENOMEM;
-        for (size_t at = sizeof(CACHE_MAGIC) - 1; at < c->text_len; c->n_lines++) {
-                size_t len = (size_t)((const char *)memchr(text + at, '\n', c->text_len - at) - (text + at));
-                size_t klen = key_len(text + at, len);
-                if (klen == 0 || (prev && key_cmp(prev, prev_len, text + at, klen) >= 0))
-                        return -EINVAL;
-                c->lines[c->n_lines] = at;
-                prev = text + at;
-                prev_len = klen;
-                at += len + 1;
-        }
-        return 0;
-}
-
 /* The cache's folder, opened where it is a folder of this user's that nobody else can write. */
 static int open_dir(const struct oih_soname_cache *c)
 {
@@ -181,8 +139,10 @@ static int load(struct oih_soname_cache *c)
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
                 return -EPERM;
         int r = read_full_fd(fd, CACHE_MAX_SIZE, &c->text, &c->text_len);
-        if (r >= 0)
-                r = index_lines(c);
+        if (r >= 0 &&
+            (c->text_len < sizeof(CACHE_MAGIC) - 1 ||
+             memcmp(c->text, CACHE_MAGIC, sizeof(CACHE_MAGIC) - 1) != 0 || c->text[c->text_len - 1] != '\n'))
+                r = -EINVAL;
         if (r < 0) {
                 file_forget(c);
                 c->dirty = r != -ENOMEM; /* written again, whole */
@@ -190,20 +150,37 @@ static int load(struct oih_soname_cache *c)
         return r;
 }
 
-/* The line whose key is key, by a binary search; -1 when there is none. */
-static ssize_t find_line(const struct oih_soname_cache *c, const char *key)
+/* A line (len bytes, without its '\n') against a key: 0 where the line is that key and a space. Lines in key
+ * order are in byte order: keys hold digits, '-' and spaces, and a space ends each, so of two keys where
+ * one starts the other, the shorter line comes first either way. */
+static int line_cmp(const char *line, size_t len, const char *key, size_t klen)
 {
-        size_t lo = 0, hi = c->n_lines, klen = strlen(key);
+        int r = memcmp(line, key, len < klen ? len : klen);
+        if (r != 0)
+                return r;
+        if (len <= klen)
+                return -1;
+        return line[klen] == ' ' ? 0 : (unsigned char)line[klen] < ' ' ? -1 : 1;
+}
+
+/* Where the line with key starts, by a binary search over the text's bytes (each probe goes back to the
+ * start of the line it falls in): lo and hi are always line starts. -1 when there is none. */
+static ssize_t find_line(const struct oih_soname_cache *c, const char *key, size_t klen)
+{
+        const char *text = c->text;
+        size_t lo = sizeof(CACHE_MAGIC) - 1, hi = c->text_len;
         while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2, len;
-                const char *line = line_at(c, mid, &len);
-                int r = key_cmp(line, key_len(line, len), key, klen);
+                size_t mid = lo + (hi - lo) / 2;
+                const char *nl = mid > lo ? memrchr(text + lo, '\n', mid - lo) : NULL;
+                size_t start = nl ? (size_t)(nl - text) + 1 : lo;
+                size_t end = (size_t)((const char *)memchr(text + start, '\n', hi - start) - text);
+                int r = line_cmp(text + start, end - start, key, klen);
                 if (r == 0)
-                        return (ssize_t)mid;
+                        return (ssize_t)start;
                 if (r < 0)
-                        lo = mid + 1;
+                        lo = end + 1;
                 else
-                        hi = mid;
+                        hi = start;
         }
         return -1;
 }
@@ -236,17 +213,22 @@ int oih_soname_cache_get(struct oih_soname_cache *c, const struct stat *st, stru
                 const struct oih_soname_cache_entry *e = &c->added[i];
                 return facts_set(ret, e->flags, e->soname, e->soname ? strlen(e->soname) : 0);
         }
-        ssize_t at = find_line(c, key);
+        size_t klen = strlen(key);
+        ssize_t at = c->text ? find_line(c, key, klen) : -1;
         if (at < 0)
                 return 0;
-        size_t len, soname_len;
+        const char *line = c->text + at, *soname;
+        size_t len = (size_t)((const char *)memchr(line, '\n', c->text_len - (size_t)at) - line), soname_len;
         int32_t flags;
-        const char *soname, *line = line_at(c, (size_t)at, &len);
-        if (!parse_rest(line, len, strlen(key), &flags, &soname, &soname_len)) {
+        size_t *m = reallocarray(c->used, c->n_used + 1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        c->used = m;
+        if (key_len(line, len) != klen || !parse_rest(line, len, klen, &flags, &soname, &soname_len)) {
                 c->dirty = true; /* written again without that line */
                 return 0;
         }
-        c->used[at] = true;
+        c->used[c->n_used++] = (size_t)at;
         return facts_set(ret, flags, soname, soname_len);
 }
 
@@ -296,22 +278,36 @@ static int out_line_cmp(const void *a, const void *b)
         return key_cmp(x->s, x->klen, y->s, y->klen);
 }
 
+static int offset_cmp(const void *a, const void *b)
+{
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+        return (x > y) - (x < y);
+}
+
 /* The new file's lines: those of the old file that are whole and this run's, those it used first when
  * there are too many, in the order of their keys. */
-static int collect(const struct oih_soname_cache *c, struct out_line **ret, size_t *ret_n)
+static int collect(struct oih_soname_cache *c, struct out_line **ret, size_t *ret_n)
 {
-        size_t n = 0, kept = 0;
-        struct out_line *all = calloc(c->n_lines + c->n_added + 1, sizeof(*all));
+        size_t n = 0, kept = 0, lines = 0, u = 0;
+        for (size_t at = c->text ? sizeof(CACHE_MAGIC) - 1 : 0; at < c->text_len; lines++)
+                at = (size_t)((const char *)memchr(c->text + at, '\n', c->text_len - at) - c->text) + 1;
+        struct out_line *all = calloc(lines + c->n_added + 1, sizeof(*all));
         if (!all)
                 return -ENOMEM;
-        for (size_t i = 0; i < c->n_lines; i++) {
-                size_t len, klen, soname_len;
+        qsort(c->used, c->n_used, sizeof(*c->used), offset_cmp);
+        for (size_t at = c->text ? sizeof(CACHE_MAGIC) - 1 : 0; at < c->text_len;) {
+                const char *line = c->text + at, *soname;
+                size_t len = (size_t)((const char *)memchr(line, '\n', c->text_len - at) - line);
+                size_t klen = key_len(line, len), soname_len;
                 int32_t flags;
-                const char *soname, *line = line_at(c, i, &len);
-                klen = key_len(line, len);
-                if (parse_rest(line, len, klen, &flags, &soname, &soname_len))
-                        all[n++] =
-                                (struct out_line){ .s = line, .len = len, .klen = klen, .used = c->used[i] };
+                while (u < c->n_used && c->used[u] < at)
+                        u++;
+                if (klen > 0 && parse_rest(line, len, klen, &flags, &soname, &soname_len))
+                        all[n++] = (struct out_line){ .s = line,
+                                                      .len = len,
+                                                      .klen = klen,
+                                                      .used = u < c->n_used && c->used[u] == at };
+                at += len + 1;
         }
         for (size_t i = 0; i < c->n_added; i++) {
                 const struct oih_soname_cache_entry *e = &c->added[i];
@@ -357,7 +353,7 @@ static int write_all(int fd, const char *s, size_t len)
         return 0;
 }
 
-static int save(const struct oih_soname_cache *c)
+static int save(struct oih_soname_cache *c)
 {
         _cleanup_close_ int dfd = -1, fd = -1;
         _cleanup_free_ char *text = NULL;

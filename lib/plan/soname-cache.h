@@ -10,7 +10,8 @@
  * under /run: gone at reboot). It is used only when the file and the folder are this user's and nobody
  * else can write them. Its lines are sorted by identity, so a run reads the file once and finds each of
  * its libraries by a binary search, whatever else the file holds; a line is checked whole before it is
- * used, and a file out of order is read as empty. It is written whole under a new name and renamed into
+ * used (one that is not is read again, and left out when the file is written). It is written whole, in
+ * order, under a new name and renamed into
  * place, so that a reader sees the old file or the new one. Hook mode alone uses it; a cache that cannot be
  * read or written costs the ELF reads it would have saved, and nothing else.
  */
@@ -33,9 +34,9 @@ struct oih_soname_cache_entry {
 struct oih_soname_cache {
         char *dir; /* NULL: no cache */
         bool loaded, dirty;
-        char *text; /* the file as read, and where its lines start */
-        size_t text_len, *lines, n_lines;
-        bool *used; /* per line: this run looked it up */
+        char *text; /* the file as read */
+        size_t text_len;
+        size_t *used, n_used; /* where the lines start that this run found */
         struct oih_soname_cache_entry *added;
         size_t n_added;
         struct oih_hashmap added_by_key;

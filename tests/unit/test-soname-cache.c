@@ -46,6 +46,19 @@ static char *cache_text(void)
         return text;
 }
 
+/* Each line after the header after the one before, in byte order. */
+static bool lines_in_order(const char *text)
+{
+        const char *prev = strchr(text, '\n'), *line;
+        if (!prev)
+                return false;
+        prev++;
+        for (const char *nl; (nl = strchr(prev, '\n')) && *(line = nl + 1); prev = line)
+                if (strcmp(prev, line) >= 0)
+                        return false;
+        return true;
+}
+
 static void write_cache(const char *text, mode_t mode)
 {
         _cleanup_free_ char *p = write_file(cache, "sonames", text, mode);
@@ -127,16 +140,13 @@ static void write_entries(const struct stat *a, const struct stat *b, bool in_or
         write_cache(text, 0600);
 }
 
-static void test_refused(const struct stat *a, const struct stat *b)
+static void test_refused(const struct stat *a, const struct stat *b, const struct stat *other)
 {
         struct oih_library_facts got;
 
         write_entries(a, b, true, "liba.so.1");
         is_int(get(cache, a, &got), 1, "a file written in order is used");
         oih_library_facts_done(&got);
-
-        write_entries(a, b, false, "liba.so.1");
-        is_int(get(cache, a, &got), 0, "one out of order is not");
 
         write_entries(a, b, true, "lib/a.so.1");
         is_int(get(cache, a, &got), 0, "a line whose soname is not one is not used");
@@ -155,12 +165,30 @@ static void test_refused(const struct stat *a, const struct stat *b)
         if (chmod(cache, 0700) < 0)
                 tap_bail("chmod");
 
+        /* A file out of order finds less; the next run that learns something writes it in order. */
+        write_entries(a, b, false, "liba.so.1");
+        struct oih_soname_cache o;
+        struct oih_library_facts fo = { .soname = (char *)"libo.so.1", .ld_flags = 0x303 };
+        if (oih_soname_cache_init(&o, cache) < 0)
+                tap_bail("init");
+        is_int(oih_soname_cache_get(&o, other, &got), 0, "a run that does not find a library");
+        is_int(oih_soname_cache_put(&o, other, &fo), 0, "notes it");
+        oih_soname_cache_save(&o);
+        oih_soname_cache_done(&o);
+        _cleanup_free_ char *text = cache_text();
+        ok(text && lines_in_order(text), "and writes the file in order");
+        is_int(get(cache, a, &got), 1, "where every library is found");
+        oih_library_facts_done(&got);
+        is_int(get(cache, b, &got), 1, "the one without a soname too");
+        is_int(get(cache, other, &got), 1, "and the one it noted");
+        oih_library_facts_done(&got);
+
         write_cache("oci-injector-hook sonames 1\n12 34", 0600);
         is_int(get(cache, a, &got), 0, "a file that ends in the middle of a line is not used");
         write_cache("oci-injector-hook sonames 2\n", 0600);
         is_int(get(cache, a, &got), 0, "nor one of another version");
 
-        /* A run that finds such a file writes it again, whole. */
+        /* A run that finds a file not whole writes it again, whole. */
         struct oih_soname_cache c;
         struct oih_library_facts fa = { .soname = (char *)"liba.so.1", .ld_flags = 0x303 };
         if (oih_soname_cache_init(&c, cache) < 0)
@@ -171,6 +199,58 @@ static void test_refused(const struct stat *a, const struct stat *b)
         oih_soname_cache_done(&c);
         is_int(get(cache, a, &got), 1, "the file it writes is used");
         oih_library_facts_done(&got);
+}
+
+/* Identities of every length, keys that start other keys (inode 5 and 56), change times before 1970. */
+static struct stat fake(unsigned i)
+{
+        struct stat st = {};
+        st.st_dev = 2049 + i % 3;
+        st.st_ino = i % 2 ? i : i * 11;
+        st.st_size = (off_t)(i * 131);
+        st.st_ctim.tv_sec = i % 5 == 0 ? -(time_t)i : (time_t)i * 1000003;
+        st.st_ctim.tv_nsec = (long)(i * 7919 % 1000000000);
+        return st;
+}
+
+static void test_many(void)
+{
+        enum { MANY = 700 };
+        struct oih_soname_cache c;
+        char soname[32];
+
+        if (oih_soname_cache_init(&c, cache) < 0)
+                tap_bail("init");
+        bool all_noted = true;
+        for (unsigned i = 1; i <= MANY; i++) {
+                struct stat st = fake(i);
+                snprintf(soname, sizeof(soname), "lib%u.so.1", i);
+                struct oih_library_facts f = { .soname = soname, .ld_flags = (int32_t)i };
+                all_noted = all_noted && oih_soname_cache_put(&c, &st, &f) == 0;
+        }
+        ok(all_noted, "%d libraries noted", MANY);
+        oih_soname_cache_save(&c);
+        oih_soname_cache_done(&c);
+
+        if (oih_soname_cache_init(&c, cache) < 0)
+                tap_bail("init");
+        unsigned found = 0, right = 0;
+        for (unsigned i = MANY; i >= 1; i--) {
+                struct stat st = fake(i);
+                struct oih_library_facts got = {};
+                snprintf(soname, sizeof(soname), "lib%u.so.1", i);
+                if (oih_soname_cache_get(&c, &st, &got) == 1) {
+                        found++;
+                        right += streq_ptr(got.soname, soname) && got.ld_flags == (int32_t)i;
+                }
+                oih_library_facts_done(&got);
+        }
+        is_int(found, MANY, "the next run finds each by a binary search");
+        is_int(right, MANY, "with what was noted of it");
+        struct stat none = fake(MANY + 1);
+        struct oih_library_facts got;
+        is_int(oih_soname_cache_get(&c, &none, &got), 0, "and no other");
+        oih_soname_cache_done(&c);
 }
 
 int main(void)
@@ -188,7 +268,8 @@ int main(void)
         test_round_trip(&a, &b, &other);
         test_changed_file(pa);
         a = stat_of(pa);
-        test_refused(&a, &b);
+        test_refused(&a, &b, &other);
+        test_many();
 
         tmpdir_remove(dir);
         free(files);
