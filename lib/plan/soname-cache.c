@@ -294,7 +294,8 @@ static int collect(struct oih_soname_cache *c, struct out_line **ret, size_t *re
         struct out_line *all = calloc(lines + c->n_added + 1, sizeof(*all));
         if (!all)
                 return -ENOMEM;
-        qsort(c->used, c->n_used, sizeof(*c->used), offset_cmp);
+        if (c->n_used > 0)
+                qsort(c->used, c->n_used, sizeof(*c->used), offset_cmp);
         for (size_t at = c->text ? sizeof(CACHE_MAGIC) - 1 : 0; at < c->text_len;) {
                 const char *line = c->text + at, *soname;
                 size_t len = (size_t)((const char *)memchr(line, '\n', c->text_len - at) - line);
