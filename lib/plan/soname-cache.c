@@ -203,7 +203,7 @@ int oih_soname_cache_get(struct oih_soname_cache *c, const struct stat *st, stru
                         return r;
                 if (r < 0 && r != -ENOENT)
                         log_debug("the soname cache in \"%s\" is not used: %s", c->dir,
-                                  r == -EINVAL ? "it is not whole or not in order" : strerror(-r));
+                                  r == -EINVAL ? "it is not whole" : strerror(-r));
         }
         _cleanup_free_ char *key = key_of(st);
         size_t i;
