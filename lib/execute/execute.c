@@ -128,10 +128,10 @@ int oih_execution_bind(struct oih_execution *ex, const struct oih_op *op, const 
                                 : oih_writer_mount_point_file(&ex->writer, op->target, &mp);
         if (r < 0)
                 return oih_execution_op_error(ex, err, op, r, "bind");
-        _cleanup_close_ int mp_fd = mp.fd;
+        _cleanup_close_ int mp_fd = mp.fd; /* closed on return */
 
         /* A mount point made just now has nothing bound on it; anything else may be a second run's. */
-        if (!mp.fresh && already_bound(mp.fd, host)) {
+        if (!mp.fresh && already_bound(mp_fd, host)) {
                 log_debug("\"%s\" is bound already", op->target);
                 return 0;
         }
@@ -140,7 +140,7 @@ int oih_execution_bind(struct oih_execution *ex, const struct oih_op *op, const 
          * just now is on its folder's mount. */
         bool shared = false;
         if (ex->shared.n > 0) {
-                r = oih_fd_on_shared_mount(&ex->shared, mp.fd >= 0 ? mp.fd : mp.dfd, &shared);
+                r = oih_fd_on_shared_mount(&ex->shared, mp_fd >= 0 ? mp_fd : mp.dfd, &shared);
                 if (r < 0)
                         return oih_execution_op_error(ex, err, op, r, "bind");
         }

@@ -21,7 +21,7 @@ static void write_library(const char *libinjtest, const char *dir, const char *f
 {
         static const char original[] = "libinjtest.so.1";
         _cleanup_free_ char *data = NULL, *path = NULL;
-        size_t len;
+        size_t len = 0;
         int fd = open(libinjtest, O_RDONLY | O_CLOEXEC);
 
         if (strlen(soname) != strlen(original))

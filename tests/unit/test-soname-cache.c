@@ -61,7 +61,7 @@ static bool lines_in_order(const char *text)
 
 static void write_cache(const char *text, mode_t mode)
 {
-        _cleanup_free_ char *p = write_file(cache, "sonames", text, mode);
+        free(write_file(cache, "sonames", text, mode));
 }
 
 static void test_no_cache(const struct stat *a)
