@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -280,6 +282,60 @@ int readlink_malloc(const char *path, char **ret)
                 if (size > 1024 * 1024)
                         return -ENAMETOOLONG;
         }
+}
+
+int file_replace_at(int dfd, const char *name, const char *text, size_t len, mode_t mode, uid_t uid,
+                    gid_t gid)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        for (unsigned attempt = 0; fd < 0; attempt++) {
+                uint64_t random;
+                if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != sizeof(random))
+                        random = ((uint64_t)getpid() << 32) ^ attempt;
+                free(tmp);
+                if (asprintf(&tmp, ".%s.oih-%016llx", name, (unsigned long long)random) < 0) {
+                        tmp = NULL;
+                        return -ENOMEM;
+                }
+                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0 && (errno != EEXIST || attempt >= 16))
+                        return negative_errno();
+        }
+
+        if ((uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (fchmod(fd, mode) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        for (size_t done = 0; done < len;) {
+                ssize_t k = write(fd, text + done, len - done);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        r = negative_errno();
+                        goto fail;
+                }
+                done += (size_t)k;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        if (renameat(dfd, tmp, dfd, name) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        return 0;
+
+fail:
+        (void)unlinkat(dfd, tmp, 0);
+        return r;
 }
 
 static int int_cmp(const void *a, const void *b)

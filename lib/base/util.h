@@ -96,6 +96,14 @@ int program_path_find(const char *name, bool (*usable)(const char *path, const v
 int readlink_malloc(const char *path, char **ret);
 
 /*
+ * Writes text to a new file beside `name` in folder dfd (a random name, made exclusively), with mode and
+ * owner, and renames it over `name`: a reader sees the old file or the new one. No fsync. 0 or -errno;
+ * nothing is left behind on failure.
+ */
+int file_replace_at(int dfd, const char *name, const char *text, size_t len, mode_t mode, uid_t uid,
+                    gid_t gid);
+
+/*
  * Closes every descriptor in fds (negative entries are skipped; the array is reordered): each run of
  * consecutive numbers with one close_range(2), one by one where the kernel lacks it (before 5.9).
  */

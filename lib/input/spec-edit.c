@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "json.h"
@@ -209,61 +208,6 @@ done:
         return 1;
 }
 
-/* Writes text to a new file beside `name` in dfd, with st's mode and owner, and renames it over `name`. */
-static int replace_file(int dfd, const char *name, const struct stat *st, const char *text, size_t len)
-{
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        int r;
-
-        for (unsigned attempt = 0; fd < 0; attempt++) {
-                uint64_t random;
-                if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != sizeof(random))
-                        random = ((uint64_t)getpid() << 32) ^ attempt;
-                free(tmp);
-                if (asprintf(&tmp, ".%s.oih-%016llx", name, (unsigned long long)random) < 0) {
-                        tmp = NULL;
-                        return -ENOMEM;
-                }
-                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0 && (errno != EEXIST || attempt >= 16))
-                        return negative_errno();
-        }
-
-        if ((st->st_uid != geteuid() || st->st_gid != getegid()) && fchown(fd, st->st_uid, st->st_gid) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        if (fchmod(fd, st->st_mode & 07777) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        for (size_t done = 0; done < len;) {
-                ssize_t k = write(fd, text + done, len - done);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = negative_errno();
-                        goto fail;
-                }
-                done += (size_t)k;
-        }
-        /* No fsync: bundles live on tmpfs, or are written again by the engine after a crash. */
-        if (close(TAKE_FD(fd)) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        if (renameat(dfd, tmp, dfd, name) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        return 0;
-
-fail:
-        (void)unlinkat(dfd, tmp, 0);
-        return r;
-}
-
 int oih_spec_file_add_hook(const char *spec, const struct oih_hook_entry *hook, oih_error **err)
 {
         _cleanup_free_ char *dir = NULL, *text = NULL, *edited = NULL;
@@ -309,7 +253,8 @@ int oih_spec_file_add_hook(const char *spec, const struct oih_hook_entry *hook, 
         if (r == 0)
                 return 0;
 
-        r = replace_file(dfd, name, &st, edited, edited_len);
+        /* No fsync: bundles live on tmpfs, or are written again by the engine after a crash. */
+        r = file_replace_at(dfd, name, edited, edited_len, st.st_mode & 07777, st.st_uid, st.st_gid);
         if (r < 0)
                 return oih_error_set_errno(err, -r, "%s: cannot write the new file beside it", spec);
         return 1;

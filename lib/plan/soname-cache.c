@@ -164,8 +164,9 @@ static int line_cmp(const char *line, size_t len, const char *key, size_t klen)
 }
 
 /* Where the line with key starts, by a binary search over the text's bytes (each probe goes back to the
- * start of the line it falls in): lo and hi are always line starts. -1 when there is none. */
-static ssize_t find_line(const struct oih_soname_cache *c, const char *key, size_t klen)
+ * start of the line it falls in): lo and hi are always line starts. -1 when there is none; the line's
+ * length without its '\n' in *ret_len. */
+static ssize_t find_line(const struct oih_soname_cache *c, const char *key, size_t klen, size_t *ret_len)
 {
         const char *text = c->text;
         size_t lo = sizeof(CACHE_MAGIC) - 1, hi = c->text_len;
@@ -175,8 +176,10 @@ static ssize_t find_line(const struct oih_soname_cache *c, const char *key, size
                 size_t start = nl ? (size_t)(nl - text) + 1 : lo;
                 size_t end = (size_t)((const char *)memchr(text + start, '\n', hi - start) - text);
                 int r = line_cmp(text + start, end - start, key, klen);
-                if (r == 0)
+                if (r == 0) {
+                        *ret_len = end - start;
                         return (ssize_t)start;
+                }
                 if (r < 0)
                         lo = end + 1;
                 else
@@ -213,21 +216,21 @@ int oih_soname_cache_get(struct oih_soname_cache *c, const struct stat *st, stru
                 const struct oih_soname_cache_entry *e = &c->added[i];
                 return facts_set(ret, e->flags, e->soname, e->soname ? strlen(e->soname) : 0);
         }
-        size_t klen = strlen(key);
-        ssize_t at = c->text ? find_line(c, key, klen) : -1;
+        /* A line found starts with the key and a space: only the rest is left to check. */
+        size_t klen = strlen(key), len, soname_len;
+        ssize_t at = c->text ? find_line(c, key, klen, &len) : -1;
         if (at < 0)
                 return 0;
-        const char *line = c->text + at, *soname;
-        size_t len = (size_t)((const char *)memchr(line, '\n', c->text_len - (size_t)at) - line), soname_len;
+        const char *soname;
         int32_t flags;
+        if (!parse_rest(c->text + at, len, klen, &flags, &soname, &soname_len)) {
+                c->dirty = true; /* written again without that line */
+                return 0;
+        }
         size_t *m = reallocarray(c->used, c->n_used + 1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
         c->used = m;
-        if (key_len(line, len) != klen || !parse_rest(line, len, klen, &flags, &soname, &soname_len)) {
-                c->dirty = true; /* written again without that line */
-                return 0;
-        }
         c->used[c->n_used++] = (size_t)at;
         return facts_set(ret, flags, soname, soname_len);
 }
@@ -238,23 +241,17 @@ int oih_soname_cache_put(struct oih_soname_cache *c, const struct stat *st,
         if (!c->dir)
                 return 0;
         struct oih_soname_cache_entry e = { .key = key_of(st), .flags = facts->ld_flags };
-        if (facts->soname)
-                e.soname = strdup(facts->soname);
-        struct oih_soname_cache_entry *m = reallocarray(c->added, c->n_added + 1, sizeof(*m));
-        if (!e.key || (facts->soname && !e.soname) || !m) {
-                free(e.key);
-                free(e.soname);
-                if (m)
-                        c->added = m;
+        if (!e.key)
                 return -ENOMEM;
-        }
-        c->added = m;
         if (oih_hashmap_get(&c->added_by_key, e.key, NULL)) {
                 free(e.key);
-                free(e.soname);
                 return 0;
         }
-        if (oih_hashmap_put(&c->added_by_key, e.key, c->n_added) < 0) {
+        struct oih_soname_cache_entry *m = reallocarray(c->added, c->n_added + 1, sizeof(*m));
+        if (m)
+                c->added = m;
+        if (!m || (facts->soname && !(e.soname = strdup(facts->soname))) ||
+            oih_hashmap_put(&c->added_by_key, e.key, c->n_added) < 0) {
                 free(e.key);
                 free(e.soname);
                 return -ENOMEM;
@@ -340,27 +337,12 @@ static int collect(struct oih_soname_cache *c, struct out_line **ret, size_t *re
         return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, s, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? negative_errno() : -EIO;
-                s += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static int save(struct oih_soname_cache *c)
 {
-        _cleanup_close_ int dfd = -1, fd = -1;
+        _cleanup_close_ int dfd = -1;
         _cleanup_free_ char *text = NULL;
         struct out_line *lines = NULL;
         size_t n = 0, size = 0;
-        char tmp[64];
 
         int r = collect(c, &lines, &n);
         if (r < 0)
@@ -383,17 +365,7 @@ static int save(struct oih_soname_cache *c)
                 return negative_errno();
         if ((dfd = open_dir(c)) < 0)
                 return dfd;
-        snprintf(tmp, sizeof(tmp), ".%s.%d", CACHE_FILE, (int)getpid());
-        (void)unlinkat(dfd, tmp, 0); /* a run before with this pid died there */
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return negative_errno();
-        r = write_all(fd, text, size);
-        if (r >= 0 && renameat(dfd, tmp, dfd, CACHE_FILE) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void)unlinkat(dfd, tmp, 0);
-        return r;
+        return file_replace_at(dfd, CACHE_FILE, text, size, 0600, geteuid(), getegid());
 }
 
 void oih_soname_cache_save(struct oih_soname_cache *c)
