@@ -458,16 +458,22 @@ static void build(const struct op *o)
         }
 }
 
+/* The path the kernel has for fd (readlink of /proc/self/fd/N): 0 and *ret, or -errno. */
+static int fd_target(int fd, char **ret)
+{
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        return readlink_malloc(proc, ret);
+}
+
 /* The path the kernel has for fd must be the root or below it. */
 static void check_inside(int fd, const char *what, const char *path)
 {
-        char proc[64];
         _cleanup_free_ char *target = NULL;
 
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        int r = readlink_malloc(proc, &target);
+        int r = fd_target(fd, &target);
         if (r < 0) {
-                fprintf(stderr, "fuzz-rootfs: readlink %s: %s\n", proc, strerror(-r));
+                fprintf(stderr, "fuzz-rootfs: readlink /proc/self/fd/%d: %s\n", fd, strerror(-r));
                 abort();
         }
         const char *after = startswith(target, root);
@@ -626,16 +632,11 @@ static int open_flags(const char *flags)
  */
 static bool in_proc_fd_folder(int fd)
 {
-        char proc[64], target[PATH_MAX];
+        _cleanup_free_ char *target = NULL;
         struct statfs sfs;
 
-        if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+        if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || fd_target(fd, &target) < 0)
                 return false;
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(proc, target, sizeof(target) - 1);
-        if (n < 0)
-                return false;
-        target[n] = 0;
         return strstr(target, "/fd/") || strstr(target, "/fdinfo/");
 }
 
@@ -781,9 +782,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int fd = 0; fd < FD_SCAN; fd++)
                 if ((now[fd / 64] ^ fds_open[fd / 64]) & (UINT64_C(1) << (fd % 64))) {
                         _cleanup_free_ char *what = NULL;
-                        char proc[64];
-                        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-                        (void)readlink_malloc(proc, &what);
+                        (void)fd_target(fd, &what);
                         fprintf(stderr, "fuzz-rootfs: fd %d (%s) is %s after this input\n", fd, what ?: "?",
                                 now[fd / 64] & (UINT64_C(1) << (fd % 64)) ? "open" : "closed");
                         fuzz_fail(__FILE__, __LINE__, "no fd leaks");
